@@ -1,0 +1,109 @@
+"""The ``vidseek`` command (typer + rich).
+
+Every command takes its Settings from ``_settings(ctx)``; errors that vidseek raises on purpose are
+printed as one line naming the file and the problem (exit code 1), with the traceback only under
+``--debug``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from vidseek.config import Settings, load_settings
+from vidseek.errors import VidseekError
+
+app = typer.Typer(
+    name="vidseek",
+    help="Agentic search over long videos: index once, ask questions, get answers with cited time spans.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+log = logging.getLogger("vidseek")
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logs."),
+    profile: str | None = typer.Option(None, "--profile", help="offline | openai | local-gpu"),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Where indexes and caches live."),
+) -> None:
+    overrides: dict[str, Any] = {}
+    if profile:
+        overrides["profile"] = profile
+    if data_dir:
+        overrides["data_dir"] = data_dir
+    if debug:
+        overrides["debug"] = True
+    ctx.obj = {"overrides": overrides}
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _settings(ctx: typer.Context, **more: Any) -> Settings:
+    obj = ctx.find_root().obj or {}
+    overrides = dict(obj.get("overrides", {}))
+    overrides.update({k: v for k, v in more.items() if v is not None})
+    return load_settings(**overrides)
+
+
+# --- media commands (issue 2) -------------------------------------------------------------------
+
+# --- index and search commands (issue 3) --------------------------------------------------------
+
+# --- tool commands (issue 4) --------------------------------------------------------------------
+
+# --- agent commands (issue 5) -------------------------------------------------------------------
+
+# --- scenario commands (issue 6) ----------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user errors become one line on stderr and exit code 1."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, standalone_mode=False)
+    except VidseekError as exc:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors and unexpected failures
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        if debug:
+            raise
+        err_console.print(
+            f"[bold red]error:[/] {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

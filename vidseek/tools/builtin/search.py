@@ -1,0 +1,214 @@
+"""Retrieval tools: ``search_segments`` (hybrid, fused by reciprocal rank in the index, then filtered
+by time and de-duplicated in time here), ``search_speech`` and ``search_screen_text``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field
+
+from vidseek.tools.base import Evidence, TimeRange, Tool, ToolArgs, ToolContext, ToolResult
+from vidseek.tools.builtin._common import cap_lines, fmt_span, overlaps, quote, span_arg
+
+DEDUP_GAP_S = 1.0  # hits closer than this to a better hit fold into it
+
+
+def _span_of(hit: Any) -> tuple[float, float]:
+    seg = hit.segment
+    return float(seg.start_s), float(seg.end_s)
+
+
+def dedup_hits(
+    hits: list[Any], top_k: int, gap_s: float = DEDUP_GAP_S
+) -> list[tuple[Any, list[Any]]]:
+    """Keep the best hit of each stretch of time; later hits that overlap or touch a kept hit
+    (within ``gap_s``) fold into it. Input order is rank order; output keeps it."""
+    kept: list[tuple[Any, list[Any]]] = []
+    for hit in hits:
+        s, e = _span_of(hit)
+        for best, folded in kept:
+            bs, be = _span_of(best)
+            if s < be + gap_s and bs < e + gap_s:
+                folded.append(hit)
+                break
+        else:
+            if len(kept) < top_k:
+                kept.append((hit, []))
+    return kept
+
+
+class SearchSegmentsArgs(ToolArgs):
+    query: str = Field(min_length=1, max_length=500, description="what to look for, in words")
+    granularity: Literal["clip", "shot", "scene", "frame"] = Field(
+        "clip", description="size of the returned segments"
+    )
+    top_k: int = Field(8, ge=1, le=20, description="how many segments to return")
+    time_range: TimeRange | None = Field(None, description="only search inside [start_s, end_s]")
+
+
+class SearchSegments(Tool):
+    name = "search_segments"
+    description = (
+        "Hybrid search over the indexed segments (captions, frame embeddings, speech, on-screen "
+        "text, keywords), fused by reciprocal rank; near-duplicate hits in time are merged. Returns "
+        "time spans with their captions. Use it to find where something happens."
+    )
+    Args = SearchSegmentsArgs
+
+    def run(self, args: SearchSegmentsArgs, ctx: ToolContext) -> ToolResult:
+        tr = span_arg(ctx, args.time_range)
+        hits = ctx.index.search(
+            args.query, granularity=args.granularity, top_k=args.top_k * 3, time_range=tr
+        )
+        if tr is not None:
+            hits = [h for h in hits if overlaps(_span_of(h), tr)]
+        groups = dedup_hits(hits, args.top_k)
+        if not groups:
+            where = f" in {fmt_span(*tr)}" if tr else ""
+            return ToolResult(text=f"No {args.granularity} matches '{args.query}'{where}.")
+        lines = [f"{len(groups)} {args.granularity} segments for '{args.query}' (best first):"]
+        evidence, rows = [], []
+        for rank, (hit, folded) in enumerate(groups, 1):
+            seg = hit.segment
+            via = ", ".join(
+                f"{ch}#{r}" for ch, r in sorted(hit.channels.items(), key=lambda kv: kv[1])
+            )
+            lines.append(
+                f"{rank}. {seg.id} {fmt_span(seg.start_s, seg.end_s)} score {hit.score:.4f}"
+                + (f" via {via}" if via else "")
+                + (f" (+{len(folded)} adjacent hits merged)" if folded else "")
+            )
+            if seg.text:
+                lines.append("   " + quote("caption", seg.text, limit=300))
+            if hit.matched_text and hit.matched_text not in (seg.text or ""):
+                at = (
+                    f" at {fmt_span(hit.match_start_s, hit.match_end_s)}"
+                    if hit.match_start_s is not None and hit.match_end_s is not None
+                    else ""
+                )
+                lines.append(f"   matched{at}: " + quote("text", hit.matched_text, limit=200))
+            evidence.append(
+                Evidence(seg.start_s, seg.end_s, f"search hit {rank} for '{args.query}'")
+            )
+            rows.append(
+                {
+                    "id": seg.id,
+                    "start_s": seg.start_s,
+                    "end_s": seg.end_s,
+                    "score": hit.score,
+                    "channels": dict(hit.channels),
+                    "merged": [h.segment.id for h in folded],
+                }
+            )
+        return ToolResult(text=cap_lines(ctx, lines, 2000), evidence=evidence, data={"hits": rows})
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def merge_timed(rows: list[Any], gap_s: float) -> list[dict[str, Any]]:
+    """Fold repeated readings of the same text (an OCR line seen in consecutive frames, a
+    sentence returned twice) into one span; keep rank order by best score."""
+    groups: list[dict[str, Any]] = []
+    for rank, row in enumerate(rows):
+        key = _norm(row.text)
+        for g in groups:
+            if (
+                g["key"] == key
+                and row.start_s <= g["end_s"] + gap_s
+                and g["start_s"] <= row.end_s + gap_s
+            ):
+                g["start_s"] = min(g["start_s"], row.start_s)
+                g["end_s"] = max(g["end_s"], row.end_s)
+                g["n"] += 1
+                break
+        else:
+            groups.append(
+                {
+                    "key": key,
+                    "text": row.text,
+                    "start_s": row.start_s,
+                    "end_s": row.end_s,
+                    "score": row.score,
+                    "rank": rank,
+                    "n": 1,
+                }
+            )
+    return groups
+
+
+class TextSearchArgs(ToolArgs):
+    query: str = Field(min_length=1, max_length=500, description="words to look for")
+    top_k: int = Field(5, ge=1, le=20, description="how many matches to return")
+    time_range: TimeRange | None = Field(None, description="only search inside [start_s, end_s]")
+
+
+class _TextSearch(Tool):
+    kind: str = ""
+    Args = TextSearchArgs
+
+    def _search(self, ctx: ToolContext, query: str, top_k: int, tr: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def _gap_s(self, ctx: ToolContext) -> float:
+        return 0.5
+
+    def run(self, args: TextSearchArgs, ctx: ToolContext) -> ToolResult:
+        tr = span_arg(ctx, args.time_range)
+        rows = self._search(ctx, args.query, args.top_k * 4, tr)
+        if tr is not None:
+            rows = [r for r in rows if overlaps((r.start_s, max(r.end_s, r.start_s + 1e-3)), tr)]
+        groups = merge_timed(rows, self._gap_s(ctx))[: args.top_k]
+        label = "speech" if self.kind == "speech" else "on-screen text"
+        if not groups:
+            where = f" in {fmt_span(*tr)}" if tr else ""
+            return ToolResult(text=f"No {label} matches '{args.query}'{where}.")
+        lines = [f"{len(groups)} {label} matches for '{args.query}' (best first):"]
+        evidence = []
+        for i, g in enumerate(groups, 1):
+            seen = f" (read {g['n']} times)" if g["n"] > 1 else ""
+            lines.append(
+                f"{i}. {fmt_span(g['start_s'], g['end_s'])} {quote(self.kind, g['text'])}{seen}"
+            )
+            evidence.append(Evidence(g["start_s"], g["end_s"], f"{label} matching '{args.query}'"))
+        data = {
+            "matches": [
+                {
+                    "start_s": g["start_s"],
+                    "end_s": g["end_s"],
+                    "text": g["text"],
+                    "score": g["score"],
+                }
+                for g in groups
+            ]
+        }
+        return ToolResult(text=cap_lines(ctx, lines, 1500), evidence=evidence, data=data)
+
+
+class SearchSpeech(_TextSearch):
+    name = "search_speech"
+    kind = "speech"
+    description = (
+        "Search the speech transcript (ASR) for words or a sentence; returns the spans where it "
+        "was said, with the spoken text quoted."
+    )
+
+    def _search(self, ctx: ToolContext, query: str, top_k: int, tr: Any) -> list[Any]:
+        return list(ctx.index.search_speech(query, top_k=top_k, time_range=tr))
+
+
+class SearchScreenText(_TextSearch):
+    name = "search_screen_text"
+    kind = "screen_text"
+    description = (
+        "Search the text read on screen (OCR: signs, captions, slides, labels); returns the spans "
+        "where it was visible, with the text quoted."
+    )
+
+    def _search(self, ctx: ToolContext, query: str, top_k: int, tr: Any) -> list[Any]:
+        return list(ctx.index.search_screen_text(query, top_k=top_k, time_range=tr))
+
+    def _gap_s(self, ctx: ToolContext) -> float:
+        return 1.5 / max(ctx.settings.index.ocr_fps, 1e-3)

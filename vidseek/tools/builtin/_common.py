@@ -112,7 +112,10 @@ def save_jpeg(image: np.ndarray, path: Path, quality: int = 90) -> str:
 
 
 def look_model(ctx: ToolContext) -> Any:
-    """The inspector VLM, or the captioner when none is configured (offline: the metadata
-    captioner, which says it cannot see)."""
+    """Who answers a look at frames: the hub's ``looker`` (the inspector, else a captioner that can
+    see, else the metadata captioner, which says it cannot see)."""
+    looker = getattr(ctx.models, "looker", None)
+    if looker is not None:
+        return looker
     model = getattr(ctx.models, "inspector", None)
     return model if model is not None else ctx.models.captioner

@@ -765,6 +765,37 @@ class SegmentStore:
             for i, d, m in zip(ids, dists, metas, strict=False)
         ]
 
+    def load_vectors(
+        self, video_id: str, space: Space
+    ) -> tuple[list[str], list[dict[str, Any]], np.ndarray]:
+        """All vectors of one video in one space: (ids, metadatas, float32 matrix)."""
+        vs = self.vector_spaces(video_id).get(space)
+        if vs is None:
+            return [], [], np.zeros((0, 0), dtype=np.float32)
+        col = self.collection(vs.collection, vs.space, vs.model_ref, vs.dim)
+        ids: list[str] = []
+        metas: list[dict[str, Any]] = []
+        chunks: list[np.ndarray] = []
+        step = self._max_batch
+        offset = 0
+        while True:
+            got = col.get(
+                where={"video_id": video_id},
+                include=["embeddings", "metadatas"],
+                limit=step,
+                offset=offset,
+            )
+            if not got["ids"]:
+                break
+            ids += got["ids"]
+            metas += [dict(m or {}) for m in got["metadatas"]]
+            chunks.append(np.asarray(got["embeddings"], dtype=np.float32))
+            offset += len(got["ids"])
+            if len(got["ids"]) < step:
+                break
+        matrix = np.concatenate(chunks) if chunks else np.zeros((0, vs.dim), dtype=np.float32)
+        return ids, metas, matrix
+
     def count_vectors(self, video_id: str) -> dict[str, int]:
         """Space -> number of vectors of this video."""
         out: dict[str, int] = {}

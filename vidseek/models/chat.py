@@ -29,7 +29,6 @@ from vidseek.models.tool_text import (
 )
 
 if TYPE_CHECKING:
-
     from vidseek.config import Settings
 
 log = logging.getLogger(__name__)
@@ -436,6 +435,7 @@ def flatten_tool_messages(messages: Sequence[Message]) -> list[Message]:
 # --- references ------------------------------------------------------------------------------------
 
 _PROFILE_PREFIXES = ("vllm", "llamacpp", "ollama", "generic")
+LOCAL_TIMEOUT_S = 600.0
 
 
 def load_chat_model(ref: str, settings: Settings) -> OpenAIChatModel:
@@ -464,7 +464,11 @@ def load_chat_model(ref: str, settings: Settings) -> OpenAIChatModel:
         from vidseek.models.llm_server import ensure_local_server
 
         server = ensure_local_server(settings, rest)
-        return OpenAIChatModel(server.base_url, server.model_alias, settings, "llamacpp", ref=ref)
+        # a CPU model on a busy machine is slow, and retrying a timed-out request only adds load
+        timeout = max(settings.models.request_timeout_s, LOCAL_TIMEOUT_S)
+        return OpenAIChatModel(
+            server.base_url, server.model_alias, settings, "llamacpp", ref=ref, timeout_s=timeout
+        )
     raise ConfigError(
         f"chat model reference '{ref}': unknown kind '{kind}' "
         "(use openai:, openai-compatible:, vllm:, llamacpp:, ollama: or local:)"

@@ -192,6 +192,37 @@ def tools_call(
 
 # --- scenario commands (issue 6) ----------------------------------------------------------------
 
+scenarios_app = typer.Typer(help="Benchmarks: build needle-in-a-haystack sets, run and score them.")
+app.add_typer(scenarios_app, name="scenarios")
+
+
+@scenarios_app.command("make-haystack")
+def scenarios_make_haystack(
+    ctx: typer.Context,
+    out_dir: Path = typer.Argument(..., help="Folder for haystack.mp4, manifest.json, questions.jsonl."),
+    clips: Path | None = typer.Option(
+        None, "--clips", help="Folder of filler clips (default: the fetched sample clips)."
+    ),
+    minutes: float = typer.Option(10.0, "--minutes", help="Length of the haystack."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same video and questions."),
+    name: str | None = typer.Option(None, "--name", help="Set name (question ids, key)."),
+    visual: bool = typer.Option(
+        True, "--visual/--no-visual", help="Splice in the sample photographs and clips as needles."
+    ),
+) -> None:
+    """Build a seeded needle-in-a-haystack benchmark with ground-truth spans."""
+    from vidseek.media.samples import fetch_samples
+    from vidseek.scenarios.haystack import build_haystack, sample_visuals
+
+    settings = _settings(ctx)
+    fillers: Path | list[Path] = clips if clips else list(fetch_samples(settings).values())
+    visuals = sample_visuals(settings) if visual else []
+    res = build_haystack(fillers, out_dir, minutes=minutes, seed=seed, visuals=visuals,
+                         set_name=name, progress=True)
+    console.print(f"video      {res.video} ({res.manifest['duration_s']:.0f} s)", highlight=False)
+    console.print(f"manifest   {res.manifest_path}", highlight=False)
+    console.print(f"questions  {res.questions_path} ({len(res.questions['qa'])})", highlight=False)
+
 
 # issue 6 (runner, report, compare): `vidseek run`, `vidseek report`, `vidseek compare`
 

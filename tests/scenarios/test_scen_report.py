@@ -57,7 +57,7 @@ def test_depth_grid_places_questions_by_needle_depth(run_file):
     from vidseek.scenarios.runs import load_run
 
     labels, cols, grid = depth_length_grid(load_run(run_file))
-    assert cols == ["10-30 min"]  # a 600 s video: buckets are [lower, upper)
+    assert cols == ["1-10 min"]  # a 600 s video
     # depths 5%..23.3% (30 + 10 i seconds of 600): 0-20% holds q00..q08 (9), 20-40% q09..q11 (3)
     assert grid[0][0] == (5, 9) and grid[1][0] == (1, 3)
     assert all(c is None for row in grid[2:] for c in row)

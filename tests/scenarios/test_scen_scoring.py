@@ -64,7 +64,8 @@ def test_span_helpers():
     assert span_iou((10, 20), (15, 25)) == pytest.approx(5 / 15)
     assert hits([(490, 500)], [(497, 497)])  # a point reference inside the evidence
     assert not hits([(0, 10)], [(11, 12)])
-    assert duration_bucket(30) == "<1 min" and duration_bucket(3600) == ">60 min"
+    assert duration_bucket(30) == "<1 min" and duration_bucket(600) == "1-10 min"
+    assert duration_bucket(3600) == "30-60 min" and duration_bucket(3601) == ">60 min"
     assert duration_bucket(None) == "unknown"
 
 

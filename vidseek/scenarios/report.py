@@ -231,8 +231,10 @@ def render_markdown(
     ]
     for k, s in summary["cost"].items():
         if s["n"]:
+            d = 2 if k == "wall_s" else 1
             lines.append(
-                f"| {k} | {_num(s['mean'])} | {_num(s['median'])} | {_num(s['p90'])} | {_num(s['total'])} |"
+                f"| {k} | {_num(s['mean'], d)} | {_num(s['median'], d)} | {_num(s['p90'], d)} "
+                f"| {_num(s['total'], d)} |"
             )
     lines += ["", "## Plots", ""]
     for label, path in plots.items():

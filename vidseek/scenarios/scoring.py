@@ -91,8 +91,8 @@ def evidence_spans(row: dict[str, Any]) -> list[tuple[float, float]]:
 def duration_bucket(duration_s: float | None) -> str:
     if duration_s is None:
         return "unknown"
-    for name, upper in DURATION_BUCKETS:
-        if duration_s < upper:
+    for name, upper in DURATION_BUCKETS:  # upper bounds inclusive: a 10-minute video is 1-10 min
+        if duration_s <= upper:
             return name
     return DURATION_BUCKETS[-1][0]
 

@@ -120,6 +120,7 @@ class Tool:
     def parameters_schema(cls) -> dict[str, Any]:
         schema = cls.Args.model_json_schema()
         schema.pop("title", None)
+        _drop_property_titles(schema)
         return schema
 
     @classmethod
@@ -147,6 +148,19 @@ class Tool:
         except Exception as exc:  # a tool bug must not kill the run; log it for developers
             log.exception("tool %s failed", self.name)
             return ToolResult.error(f"{self.name} failed: {type(exc).__name__}: {exc}")
+
+
+def _drop_property_titles(node: Any) -> None:
+    """Pydantic titles every property ("Time Range"); they only cost the planner tokens."""
+    if isinstance(node, dict):
+        for prop in (node.get("properties") or {}).values():
+            if isinstance(prop, dict):
+                prop.pop("title", None)
+        for value in node.values():
+            _drop_property_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_property_titles(value)
 
 
 def _short_validation(exc: ValidationError) -> str:

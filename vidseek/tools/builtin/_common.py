@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,7 +89,11 @@ def frame_source(ctx: ToolContext) -> Any:
 def decode(ctx: ToolContext, times_s: Sequence[float], max_side: int | None) -> list[Frame]:
     """Decode frames at the given times (``max_side=None``: full resolution)."""
     src = frame_source(ctx)
-    return list(src.frames_at(list(times_s), max_side=max_side))
+    # the index shares one decoder between tool calls that may run in parallel; decoders keep
+    # seek state, so calls on one source take turns (the lock lives on the source itself)
+    lock = getattr(src, "__dict__", {}).setdefault("_tool_decode_lock", threading.Lock())
+    with lock:
+        return list(src.frames_at(list(times_s), max_side=max_side))
 
 
 def artefact_dir(ctx: ToolContext, tool: str, key: str) -> Path:

@@ -51,29 +51,47 @@ def merge_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
+def share_frames(lengths: list[float], total: int, caps: list[int]) -> list[int]:
+    """Share ``total`` frames by span length (largest remainder), at least one each, at most
+    ``caps``."""
+    length = sum(lengths) or 1.0
+    spare = total - len(lengths)
+    quotas = [spare * x / length for x in lengths]
+    alloc = [1 + int(q) for q in quotas]
+    order = sorted(range(len(lengths)), key=lambda i: (-(quotas[i] - int(quotas[i])), i))
+    for i in order[: max(0, total - sum(alloc))]:
+        alloc[i] += 1
+    return [min(a, c) for a, c in zip(alloc, caps, strict=True)]
+
+
 def plan_frames(
     spans: list[tuple[float, float]], max_frames: int
 ) -> list[tuple[tuple[float, float], str, list[float]]]:
-    """Frame times per span: focus (``FOCUS_FPS``) on short spans when the budget allows it, else
-    skim (evenly spaced), with the frames shared out by span length. Deterministic."""
+    """Frame times per span. Short spans (<= ``FOCUS_MAX_S``) get focus (``FOCUS_FPS``) first when
+    the budget allows it; long spans skim (evenly spaced) with the frames left, shared by length.
+    Deterministic: the same spans and budget give the same times."""
     spans = merge_spans(spans)
     if max_frames < len(spans):
         raise ToolError(
             f"{len(spans)} spans need at least {len(spans)} frames but only {max_frames} may be "
             "used; give fewer spans or a larger max_frames"
         )
-    dense = [max(1, math.ceil((e - s) * FOCUS_FPS - 1e-9)) for s, e in spans]
+    lengths = [e - s for s, e in spans]
+    dense = [max(1, math.ceil(x * FOCUS_FPS - 1e-9)) for x in lengths]
+    short = [i for i, x in enumerate(lengths) if x <= FOCUS_MAX_S]
+    long_ = [i for i, x in enumerate(lengths) if x > FOCUS_MAX_S]
+    need_short = sum(dense[i] for i in short)
     if sum(dense) <= max_frames:
         alloc = dense
-    else:  # largest remainder over span lengths, at least one frame per span
-        total = sum(e - s for s, e in spans)
-        spare = max_frames - len(spans)
-        quotas = [spare * (e - s) / total for s, e in spans]
-        alloc = [1 + int(q) for q in quotas]
-        order = sorted(range(len(spans)), key=lambda i: (-(quotas[i] - int(quotas[i])), i))
-        for i in order[: max_frames - sum(alloc)]:
-            alloc[i] += 1
-        alloc = [min(a, d) for a, d in zip(alloc, dense, strict=True)]
+    elif need_short + len(long_) <= max_frames:
+        alloc = list(dense)
+        shares = share_frames(
+            [lengths[i] for i in long_], max_frames - need_short, [dense[i] for i in long_]
+        )
+        for i, n in zip(long_, shares, strict=True):
+            alloc[i] = n
+    else:
+        alloc = share_frames(lengths, max_frames, dense)
     plan = []
     for (s, e), n, d in zip(spans, alloc, dense, strict=True):
         mode = "focus" if (e - s) <= FOCUS_MAX_S and n >= d else "skim"

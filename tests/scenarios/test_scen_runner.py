@@ -259,3 +259,48 @@ def test_shipped_dev10_scenario_loads_the_dev_set(shared_dir, monkeypatch):
 
     records = select_records(load_scenario("dev10"))
     assert len(records) == 22 and all(r.video_path.is_file() for r in records)
+
+
+def test_one_at_a_time_builds_never_overlap(settings, tmp_path):
+    active, peak, lock = [0], [0], threading.Lock()
+
+    def index_fn(video, s):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.05)
+        with lock:
+            active[0] -= 1
+        return video.name
+
+    indexes = SharedIndexes(index_fn, settings, one_at_a_time=True)
+    threads = [
+        threading.Thread(target=indexes.get, args=(tmp_path / f"v{i % 4}.mp4",)) for i in range(12)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert indexes.calls == 4 and peak[0] == 1
+
+
+def test_agent_answers_become_rows():
+    answer_mod = pytest.importorskip("vidseek.agent.answer")
+    from vidseek.scenarios.agent_answer import answer_to_dict
+    from vidseek.scenarios.runner import cost_of
+
+    ans = answer_mod.Answer(
+        answer="The code is 4792",
+        choice="D",
+        evidence=[answer_mod.EvidenceSpan(132.0, 137.5, "speech: delivery code")],
+        confidence=0.8,
+        trace=answer_mod.Trace(steps=3, prompt_tokens=900, completion_tokens=100, frames_looked=4),
+    )
+    out = answer_to_dict(ans)
+    assert out["choice"] == "D" and out["evidence"][0] == {
+        "start_s": 132.0,
+        "end_s": 137.5,
+        "why": "speech: delivery code",
+    }
+    cost = cost_of(out["trace"], 2.5)
+    assert cost == {"tokens": 1000.0, "tool_calls": 0.0, "frames": 4.0, "steps": 3.0, "wall_s": 2.5}

@@ -1,8 +1,9 @@
 """The default answer function of the runner: the vidseek agent, over an index built once per video
-and shared by every question (and thread) that asks about it."""
+(one video at a time, with one shared set of models) and shared by every question and thread."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,33 +12,49 @@ from vidseek.scenarios.records import QARecord
 from vidseek.scenarios.runner import AnswerFn, IndexFn, SharedIndexes, _plain
 
 
-def _build_index(video: Path, settings: Settings) -> Any:
-    from vidseek.memory.builder import index
+class _Models:
+    """One ModelHub for the whole run, made on first use (loading models once, not per video)."""
 
-    return index(video, settings)
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._hub: Any = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        with self._lock:
+            if self._hub is None:
+                from vidseek.models.hub import ModelHub
+
+                self._hub = ModelHub(self._settings)
+            return self._hub
 
 
 def answer_to_dict(answer: Any) -> dict[str, Any]:
     """The agent's Answer as the runner's plain dict (answer, choice, evidence, confidence, trace)."""
-    out = _plain(answer)
+    out = answer.as_dict() if hasattr(answer, "as_dict") else _plain(answer)
     if not isinstance(out, dict):
         raise TypeError(f"the agent returned {type(answer).__name__}, not an Answer")
-    trace = out.get("trace")
-    if trace is None and hasattr(answer, "trace"):
-        trace = _plain(answer.trace)
-    out["trace"] = trace or {}
+    out["trace"] = _plain(out.get("trace")) or {}
     return out
 
 
 def agent_answer_fn(settings: Settings, index_fn: IndexFn | None = None) -> AnswerFn:
-    """An answer function that indexes each video once (``index_fn``, default the index builder)
-    and asks the agent with the question's options."""
-    indexes = SharedIndexes(index_fn or _build_index, settings)
+    """An answer function that indexes each video once (``index_fn``, default the index builder
+    without its own progress bars, which would clash with the runner's) and asks the agent."""
+    models = _Models(settings)
+
+    def build(video: Path, s: Settings) -> Any:
+        from vidseek.memory.builder import index
+
+        return index(video, s, models=models.get(), progress=False)
+
+    indexes = SharedIndexes(index_fn or build, settings, one_at_a_time=True)
 
     def answer(record: QARecord, run_settings: Settings) -> dict[str, Any]:
         from vidseek.agent import ask
 
-        assert record.video_path is not None
+        if record.video_path is None:
+            raise ValueError(f"{record.qid}: no video path")
         indexes.get(record.video_path)
         result = ask(
             record.video_path,

@@ -38,10 +38,13 @@ class SharedIndexes:
     """Each video is indexed once, however many questions (and threads) ask about it; a video
     whose indexing failed fails its other questions at once with the same error."""
 
-    def __init__(self, index_fn: IndexFn, settings: Settings) -> None:
+    def __init__(self, index_fn: IndexFn, settings: Settings, one_at_a_time: bool = False) -> None:
         self._fn = index_fn
         self._settings = settings
         self._guard = threading.Lock()
+        # indexing is heavy (decoding, models): ``one_at_a_time`` builds one video at a time while
+        # questions about videos already indexed go on in parallel
+        self._build_lock: threading.Lock | None = threading.Lock() if one_at_a_time else None
         self._locks: dict[str, threading.Lock] = {}
         self._done: dict[str, tuple[bool, Any]] = {}
         self.calls = 0
@@ -54,7 +57,12 @@ class SharedIndexes:
             if key not in self._done:
                 self.calls += 1
                 try:
-                    self._done[key] = (True, self._fn(Path(video), self._settings))
+                    if self._build_lock is not None:
+                        with self._build_lock:
+                            value = self._fn(Path(video), self._settings)
+                    else:
+                        value = self._fn(Path(video), self._settings)
+                    self._done[key] = (True, value)
                 except Exception as exc:  # noqa: BLE001 - remembered, re-raised per question
                     self._done[key] = (False, exc)
             ok, value = self._done[key]

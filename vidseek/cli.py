@@ -103,6 +103,31 @@ def samples_haystack(
 
 # --- index and search commands (issue 3) --------------------------------------------------------
 
+
+@app.command("index")
+def index_cmd(
+    ctx: typer.Context,
+    videos: list[Path] = typer.Argument(..., help="Video files to index (or to finish / update)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """Index videos: a killed run resumes, and changed settings recompute only what they affect."""
+    from vidseek.memory.builder import index_many
+
+    settings = _settings(ctx)
+
+    def show(report: Any) -> None:
+        console.print(
+            f"[bold]{report.info.path}[/] ({report.info.duration_s:.1f} s, id "
+            f"{report.info.video_id[:12]}): indexed in {report.seconds:.1f} s",
+            highlight=False,
+        )
+        for r in report.stages:
+            extra = f" ({r.seconds:.1f} s)" if r.status == "done" and r.seconds >= 0.05 else ""
+            console.print(f"  {r.stage}: {r.status}, {r.reason}{extra}", highlight=False)
+
+    index_many(videos, settings, progress=progress, on_report=show)
+
+
 # --- tool commands (issue 4) --------------------------------------------------------------------
 
 tools_app = typer.Typer(

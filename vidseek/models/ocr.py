@@ -1,0 +1,197 @@
+"""On-screen text with Debian's tesseract (via pytesseract): words grouped into lines with
+confidences and boxes; frames are preprocessed (grayscale, upscaled, a binarised second pass) so
+burned-in signs read reliably, and garbage lines (low confidence, few letters) are dropped."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from vidseek.config import Settings
+from vidseek.errors import ModelMissingError
+from vidseek.models.base import TextLine
+from vidseek.models.refs import ModelRef
+
+log = logging.getLogger(__name__)
+
+APT_HINT = "apt-get install tesseract-ocr tesseract-ocr-{lang}"
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass
+class _Line:
+    words: list[str]
+    confs: list[float]
+    box: list[float]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+    @property
+    def confidence(self) -> float:
+        return float(np.mean(self.confs)) / 100.0 if self.confs else 0.0
+
+
+def merge_lines(lines: list[_Line]) -> list[_Line]:
+    """Sparse-text mode puts each word of a sign in its own line: join pieces that sit on the same
+    baseline (vertical overlap over half the height) with a gap under 1.5 heights, left to right."""
+    pieces = sorted(lines, key=lambda ln: (ln.box[0], ln.box[1]))
+    merged: list[_Line] = []
+    for piece in pieces:
+        x1, y1, x2, y2 = piece.box
+        for line in merged:
+            lx1, ly1, lx2, ly2 = line.box
+            height = min(y2 - y1, ly2 - ly1)
+            overlap = min(y2, ly2) - max(y1, ly1)
+            gap = x1 - lx2
+            if height > 0 and overlap > 0.5 * height and -0.5 * height <= gap < 1.5 * height:
+                line.words.extend(piece.words)
+                line.confs.extend(piece.confs)
+                line.box = [min(lx1, x1), min(ly1, y1), max(lx2, x2), max(ly2, y2)]
+                break
+        else:
+            merged.append(_Line(list(piece.words), list(piece.confs), list(piece.box)))
+    return merged
+
+
+def otsu_threshold(gray: np.ndarray) -> int:
+    """Otsu's threshold of a uint8 image (no OpenCV needed)."""
+    hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
+    total = hist.sum()
+    omega = np.cumsum(hist) / total
+    mu = np.cumsum(hist * np.arange(256)) / total
+    mu_t = mu[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma_b = (mu_t * omega - mu) ** 2 / (omega * (1.0 - omega))
+    sigma_b = np.nan_to_num(sigma_b)
+    return int(np.argmax(sigma_b))
+
+
+def is_garbage(text: str, confidence: float, min_conf: float, min_alnum: int = 2) -> bool:
+    """Lines that are noise: low confidence, too few letters/digits, or mostly symbols."""
+    stripped = text.strip()
+    alnum = len(_ALNUM.findall(stripped))
+    if confidence < min_conf or alnum < min_alnum:
+        return True
+    if alnum / max(len(stripped.replace(" ", "")), 1) < 0.6:
+        return True
+    words = stripped.split()
+    # mostly one-character fragments ("l i | . ,") is texture, not text
+    return len(words) >= 3 and sum(len(w) == 1 for w in words) / len(words) > 0.6
+
+
+class TesseractRecognizer:
+    """TextRecognizer over the tesseract binary. Options: ``psm`` (page segmentation mode, default
+    11 = sparse text), ``min_conf`` (0-1, default 0.6), ``min_height`` (upscale frames shorter
+    than this, default 720), ``variants`` (passes besides grayscale: 'sat' colour saturation,
+    'bin' Otsu binarisation; default 'gray,sat')."""
+
+    def __init__(self, ref: ModelRef, settings: Settings) -> None:
+        import pytesseract
+
+        self.ref = str(ref)
+        self.lang = ref.name or "eng"
+        self.psm = int(ref.options.get("psm", 11))
+        self.min_conf = float(ref.options.get("min_conf", 0.6))
+        self.min_height = int(ref.options.get("min_height", 720))
+        self.variants = set(ref.options.get("variants", "gray,sat").split(","))
+        if shutil.which("tesseract") is None:
+            raise ModelMissingError(
+                self.ref, "the tesseract binary is not installed: " + APT_HINT.format(lang="eng")
+            )
+        try:
+            available = set(pytesseract.get_languages(config=""))
+        except Exception as exc:  # pytesseract wraps many failures
+            raise ModelMissingError(self.ref, f"tesseract does not run ({exc})") from exc
+        missing = [lang for lang in self.lang.split("+") if lang not in available]
+        if missing:
+            raise ModelMissingError(
+                self.ref,
+                f"tesseract language data {', '.join(missing)} not installed: "
+                + " ".join(APT_HINT.format(lang=lang) for lang in missing),
+            )
+
+    def _variants(self, image: np.ndarray) -> tuple[list[Image.Image], float]:
+        """Grayscale, plus a saturation channel when the frame has strong colour (measured:
+        yellow text over white shelves is invisible in grayscale, 3 of 3 words in saturation),
+        plus an optional Otsu-binarised pass; small frames are upscaled first."""
+        rgb = Image.fromarray(np.ascontiguousarray(image)).convert("RGB")
+        scale = 1.0
+        if rgb.height < self.min_height:
+            scale = min(self.min_height / rgb.height, 3.0)
+            size = (round(rgb.width * scale), round(rgb.height * scale))
+            rgb = rgb.resize(size, Image.LANCZOS)
+        gray = ImageOps.grayscale(rgb)
+        variants = [gray]
+        if "sat" in self.variants:
+            arr = np.asarray(rgb)
+            sat = (arr.max(axis=2).astype(np.int16) - arr.min(axis=2)).astype(np.uint8)
+            if np.percentile(sat, 99.5) > 100:
+                variants.append(Image.fromarray(sat))
+        if "bin" in self.variants:
+            arr = np.asarray(gray)
+            binary = (arr > otsu_threshold(arr)).astype(np.uint8) * 255
+            if binary.mean() < 127:  # tesseract prefers dark text on a light page
+                binary = 255 - binary
+            variants.append(Image.fromarray(binary))
+        return variants, scale
+
+    def _ocr(self, image: Image.Image, scale: float) -> list[_Line]:
+        import pytesseract
+
+        data = pytesseract.image_to_data(
+            image,
+            lang=self.lang,
+            config=f"--psm {self.psm}",
+            output_type=pytesseract.Output.DICT,
+        )
+        lines: dict[tuple[int, int, int], _Line] = {}
+        for i, word in enumerate(data["text"]):
+            conf = float(data["conf"][i])
+            word = (word or "").strip()
+            if conf < 0 or not word:
+                continue
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            x, y = data["left"][i] / scale, data["top"][i] / scale
+            w, h = data["width"][i] / scale, data["height"][i] / scale
+            line = lines.setdefault(key, _Line([], [], [x, y, x + w, y + h]))
+            line.words.append(word)
+            line.confs.append(conf)
+            line.box = [
+                min(line.box[0], x),
+                min(line.box[1], y),
+                max(line.box[2], x + w),
+                max(line.box[3], y + h),
+            ]
+        return merge_lines(list(lines.values()))
+
+    def read_one(self, image: np.ndarray, time_s: float) -> list[TextLine]:
+        variants, scale = self._variants(image)
+        best: dict[str, TextLine] = {}
+        for variant in variants:
+            for line in self._ocr(variant, scale):
+                text, conf = line.text, line.confidence
+                if is_garbage(text, conf, self.min_conf):
+                    continue
+                height = line.box[3] - line.box[1]
+                letters = len(_ALNUM.findall(text))
+                # specks: text under 6 px tall, or a short fragment read without confidence
+                if height < 6 or (letters < 3 and conf < 0.85):
+                    continue
+                key = " ".join(_ALNUM.findall(text.lower()))
+                found = TextLine(time_s, text, round(conf, 4), tuple(round(v, 1) for v in line.box))
+                if key not in best or conf > best[key].confidence:
+                    best[key] = found
+        return sorted(best.values(), key=lambda t: (t.box[1], t.box[0]) if t.box else (0, 0))
+
+    def read(self, images: Sequence[np.ndarray], times_s: Sequence[float]) -> list[list[TextLine]]:
+        if len(images) != len(times_s):
+            raise ValueError(f"{len(images)} images but {len(times_s)} times")
+        return [self.read_one(img, float(t)) for img, t in zip(images, times_s, strict=True)]

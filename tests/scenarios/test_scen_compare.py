@@ -59,6 +59,12 @@ def test_compare_rows_known_pairs_and_costs():
         "diff": 500.0,
         "ratio": 1.5,
     }
+    # a question that failed in either run has no cost to compare
+    ra, rb = rows(a, 1000.0), rows(b, 1500.0)
+    rb[0].update(error="video missing: x.mp4", correct=None, cost={"tokens": 0.0})
+    c = compare_rows(ra, rb, n_boot=100)
+    assert c.cost["tokens"]["n"] == 19 and c.cost["tokens"]["diff"] == 500.0
+    assert c.n_paired == 20 and c.a_only_right == 2  # the failed question counts as wrong
 
 
 def test_bootstrap_of_identical_runs_is_zero():

@@ -65,17 +65,20 @@ def test_depth_grid_places_questions_by_needle_depth(run_file):
 
 def test_cli_run_report_compare(tmp_path, monkeypatch, capsys):
     questions = write_haystack(tmp_path / "q", n=4, videos=2, missing=(0, 1))
-    scenario = write_scenario(tmp_path, questions, name="cli")
+    scenario = write_scenario(tmp_path, questions, name="cli", output="runs/new/run.jsonl")
     monkeypatch.chdir(tmp_path)
     data = str(tmp_path / "data")
     main(["--data-dir", data, "run", str(scenario)])
-    rows = [json.loads(line) for line in (tmp_path / "run.jsonl").read_text().splitlines()]
+    run = tmp_path / "runs" / "new" / "run.jsonl"  # relative to the cwd; folders are made
+    rows = [json.loads(line) for line in run.read_text().splitlines()]
     assert len(rows) == 4 and all(r["error_kind"] == "video_missing" for r in rows)
     out = " ".join(capsys.readouterr().out.split())
     assert "4 asked now (4 failed)" in out
-    main(["report", str(tmp_path / "run.jsonl")])
-    assert (tmp_path / "run.report.md").is_file() and (tmp_path / "run.depth_heatmap.png").is_file()
-    main(["compare", str(tmp_path / "run.jsonl"), str(tmp_path / "run.jsonl"), "--out", "cmp.md"])
+    main(["report", str(run)])
+    assert (run.parent / "run.report.md").is_file() and (
+        run.parent / "run.depth_heatmap.png"
+    ).is_file()
+    main(["compare", str(run), str(run), "--out", "cmp.md"])
     text = (tmp_path / "cmp.md").read_text()
     assert "paired questions: 4" in text and "p = 1" in text
 

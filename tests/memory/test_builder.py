@@ -71,6 +71,18 @@ def test_merge_text_lines_joins_noisy_readings_into_one_span():
     assert spans[0].frames == 4
 
 
+def test_merge_text_lines_folds_partial_readings_of_a_sign_appearing():
+    lines = [
+        TextLine(91.0, "OM 27 CLOSED", 0.8),
+        TextLine(91.0, "STORE ROO", 0.8),
+        TextLine(92.0, "M27C", 0.5),
+        TextLine(93.0, "STORE ROOM 27 CLOSED", 0.9),
+        TextLine(94.0, "STORE ROOM 27 CLOSED", 0.9),
+    ]
+    spans = S.merge_text_lines(lines, step_s=1.0)
+    assert [(s.start_s, s.end_s, s.text) for s in spans] == [(91.0, 95.0, "STORE ROOM 27 CLOSED")]
+
+
 def test_summarize_texts_is_map_reduce():
     calls = []
 

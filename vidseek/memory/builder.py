@@ -53,12 +53,12 @@ _VERSIONS = {
     "clips": 1,
     "captions": 1,
     "summaries": 1,
-    "write": 1,
+    "write": 2,  # 2: partial OCR readings join their sign
 }
 FRAME_STAGES = ("frames", "shots", "detections", "screen_text")
 STAGE_ORDER = ("probe", *FRAME_STAGES, "speech", "clips", "captions", "summaries", "write")
 # frame stages flush a checkpoint part after this many seconds of video
-_PART_S = 120.0
+_PART_S = 30.0
 _CAPTION_FRAMES = 8
 
 Status = Literal["done", "cached", "skipped", "failed"]

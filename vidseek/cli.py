@@ -431,7 +431,7 @@ def tools_call(
     if as_json:
         console.print_json(json.dumps(result_as_dict(result), default=str))
     else:
-        console.print(result.text, highlight=False, markup=False)
+        console.print(result.text, highlight=False, markup=False, soft_wrap=True)
         for ev in result.evidence[:20]:
             console.print(
                 f"  evidence {ev.start_s:.2f}-{ev.end_s:.2f} s {ev.why}",
@@ -440,8 +440,8 @@ def tools_call(
             )
         for fr in result.frames[:20]:
             console.print(f"  frame {fr.time_s:.2f} s -> {fr.path}", highlight=False, markup=False)
-    if result.is_error:
-        raise typer.Exit(1)
+    if result.is_error:  # the message is printed above; exit 1 for scripts
+        raise SystemExit(1)
 
 
 # --- agent commands (issue 5) -------------------------------------------------------------------

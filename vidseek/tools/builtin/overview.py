@@ -58,7 +58,8 @@ class VideoOverview(Tool):
         labels = ctx.index.labels() or {}
         if labels:
             seen = ", ".join(
-                f"{k} ({n} detections)" for k, n in sorted(labels.items(), key=lambda kv: -kv[1])
+                f"{k} (in {n} sampled frames)"
+                for k, n in sorted(labels.items(), key=lambda kv: -kv[1])
             )
             lines.append(
                 f"Detector saw: {seen}. Use find_objects / count_objects for when and how many."

@@ -104,25 +104,34 @@ class SearchSegments(Tool):
         return ToolResult(text=cap_lines(ctx, lines, 2000), evidence=evidence, data={"hits": rows})
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+def _compact(text: str) -> str:
+    return "".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def same_reading(a: str, b: str, min_len: int = 3) -> bool:
+    """Two readings of one text: equal, or one a fragment of the other (OCR often reads part of a
+    sign in some frames: 'STORE ROO', 'OM 27 CLOSED' of 'STORE ROOM 27 CLOSED')."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= min_len and short in long_
 
 
 def merge_timed(rows: list[Any], gap_s: float) -> list[dict[str, Any]]:
-    """Fold repeated readings of the same text (an OCR line seen in consecutive frames, a
-    sentence returned twice) into one span; keep rank order by best score."""
+    """Fold repeated or partial readings of the same text that touch in time (an OCR line seen in
+    consecutive frames, a sentence returned twice) into one span with the fullest reading; keep
+    the rank order of each group's best row."""
     groups: list[dict[str, Any]] = []
     for rank, row in enumerate(rows):
-        key = _norm(row.text)
+        key = _compact(row.text)
         for g in groups:
-            if (
-                g["key"] == key
-                and row.start_s <= g["end_s"] + gap_s
-                and g["start_s"] <= row.end_s + gap_s
-            ):
+            near = row.start_s <= g["end_s"] + gap_s and g["start_s"] <= row.end_s + gap_s
+            if near and same_reading(key, g["key"]):
                 g["start_s"] = min(g["start_s"], row.start_s)
                 g["end_s"] = max(g["end_s"], row.end_s)
                 g["n"] += 1
+                if len(key) > len(g["key"]):
+                    g["key"], g["text"] = key, row.text
                 break
         else:
             groups.append(

@@ -48,3 +48,21 @@ def intel_media(shared_dir: Path) -> Path:
     if not path.is_dir():
         pytest.skip("../shared/media/intel is not present")
     return path
+
+
+@pytest.fixture(scope="session")
+def indexed_demo(test_data_dir: Path):
+    """(settings, video_path, manifest, VideoIndex) of the demo haystack indexed with the offline
+    profile. Cached in the persistent test data dir: later sessions reuse the index (the builder's
+    stage cache makes the call a few seconds); skips when the samples cannot be fetched."""
+    from vidseek.config import Settings
+    from vidseek.errors import VidseekError
+    from vidseek.media.samples import demo_haystack
+    from vidseek.memory.builder import index
+
+    try:
+        video, manifest = demo_haystack(Settings(data_dir=test_data_dir))
+    except VidseekError as exc:
+        pytest.skip(f"demo haystack unavailable: {exc}")
+    settings = Settings(data_dir=test_data_dir / "indexed-demo-v1")
+    return settings, video, manifest, index(video, settings, progress=False)

@@ -82,6 +82,8 @@ def test_frame_budget_is_respected(tmp_path) -> None:
     res = TOOLS["inspect_frames"].invoke({"question": "q", "time_ranges": [[0, 60]]}, ctx)
     assert not res.is_error and len(res.frames) == 5 and vlm.calls[0]["n"] == 5
     assert ctx.budget.frames_left == 0
+    # the VLM's tokens are reported for the agent to charge, not charged twice here
+    assert res.tokens_used == 500 and ctx.budget.tokens_used == 0
     again = TOOLS["inspect_frames"].invoke({"question": "q", "time_ranges": [[0, 60]]}, ctx)
     assert again.is_error and "frame budget" in again.text
 

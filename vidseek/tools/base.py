@@ -54,7 +54,9 @@ class FrameRef:
 
 @dataclass
 class Budget:
-    """What a run may still spend; tools cap their own cost against it."""
+    """What a run may still spend; tools cap their own cost against it. A tool takes its frames
+    with ``take_frames`` before decoding; tokens of model calls inside a tool are reported in
+    ``ToolResult.tokens_used`` and charged by the caller (the agent), never by the tool."""
 
     frames_left: int = 96
     tokens_left: int = 60_000

@@ -160,7 +160,6 @@ class InspectFrames(Tool):
         vctx = visual_context(ctx, lo, hi, [f.time_s for f in frames])
         model = look_model(ctx)
         look = model.inspect([f.image for f in frames], args.question, vctx)
-        ctx.budget.spend_tokens(look.tokens)
         modes = ", ".join(f"{fmt_span(s, e)} {mode} {len(ts)} frames" for (s, e), mode, ts in plan)
         lines = [f"Looked at {len(frames)} frames: {modes}."]
         if not getattr(look, "can_see", True) or not getattr(model, "can_see", True):
@@ -294,7 +293,6 @@ class Zoom(Tool):
             )
             look = model.inspect([crop], args.question, vctx)
             tokens = look.tokens
-            ctx.budget.spend_tokens(tokens)
             answer = look.answer
             if not getattr(look, "can_see", True):
                 note = f" (note: {look.model} cannot see pixels; the crop is saved for people)"

@@ -41,6 +41,15 @@ CAPTION_FRAMES = 8
 ZOOM_PAD = 0.10  # an object's box is widened by this fraction of its size on each side
 
 
+MAX_ANSWER_CHARS = 1500
+
+
+def _cap(text: str) -> str:
+    """A model's answer, cut to a size the planner can afford (the full text stays in data)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
+
+
 def merge_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     out: list[tuple[float, float]] = []
     for s, e in sorted(spans):
@@ -167,7 +176,7 @@ class InspectFrames(Tool):
                 f"Note: {look.model} cannot see pixels; its answer uses only indexed metadata."
             )
         verdict = "found" if look.found else "not found"
-        lines.append(f"Answer from {look.model} ({verdict}): {look.answer}")
+        lines.append(f"Answer from {look.model} ({verdict}): {_cap(look.answer)}")
         ev_times = sorted(look.evidence_times_s) or []
         evidence = (
             [
@@ -296,7 +305,7 @@ class Zoom(Tool):
             answer = look.answer
             if not getattr(look, "can_see", True):
                 note = f" (note: {look.model} cannot see pixels; the crop is saved for people)"
-            lines.append(f"Answer from {look.model}{note}: {look.answer}")
+            lines.append(f"Answer from {look.model}{note}: {_cap(look.answer)}")
         end = min(frame.time_s + 1.0, float(ctx.video.duration_s))
         return ToolResult(
             text="\n".join(lines),

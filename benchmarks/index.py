@@ -60,7 +60,10 @@ def cpu_bench(args: argparse.Namespace) -> None:
     from vidseek.memory.builder import build
 
     samples = Settings(data_dir=args.samples_dir) if args.samples_dir else Settings()
-    video = long_haystack(samples, min_duration_s=args.minutes * 60, progress=True)
+    if args.video:
+        video = Path(args.video)
+    else:
+        video = long_haystack(samples, min_duration_s=args.minutes * 60, progress=True)
     with tempfile.TemporaryDirectory(prefix="vidseek-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp))
         duration = probe(video, settings).duration_s
@@ -228,7 +231,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="decode baseline runs (median)")
     parser.add_argument("--samples-dir", type=Path, default=None, help="data dir holding samples/")
     parser.add_argument("--gpu", action="store_true", help="random-weight GPU streaming benchmark")
-    parser.add_argument("--video", default=None, help="video for --gpu (default: a long haystack)")
+    parser.add_argument("--video", default=None, help="video to index (default: a haystack of --minutes)")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--vlm-batch", type=int, default=16)
     parser.add_argument("--max-frames", type=int, default=0)

@@ -333,3 +333,28 @@ def test_a_missing_model_is_a_clear_error(intel_media, tmp_path):
     with pytest.raises(VidseekError) as err:
         build(intel_media / "intel_people-detection.mp4", settings, progress=False)
     assert "/nonexistent/detector.pt" in str(err.value)
+
+
+def test_a_second_builder_of_the_same_video_waits_for_the_first(intel_media, tmp_path):
+    import fcntl
+    import threading
+
+    from vidseek.media.probe import video_id
+    from vidseek.memory.builder import build
+
+    video = intel_media / "intel_people-detection.mp4"
+    settings = Settings(data_dir=tmp_path / "d", models={"detector": None, "ocr": None})
+    lock = settings.videos_dir / f".{video_id(video)}.lock"
+    lock.parent.mkdir(parents=True)
+    reports = []
+    with lock.open("a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # "another process" is indexing this video
+        worker = threading.Thread(
+            target=lambda: reports.append(build(video, settings, progress=False))
+        )
+        worker.start()
+        worker.join(timeout=3.0)
+        assert worker.is_alive() and not reports
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    worker.join(timeout=300)
+    assert reports and _status(reports[0])["write"] == "done"

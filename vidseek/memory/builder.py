@@ -20,6 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -310,7 +311,10 @@ class IndexBuilder:
             StageResult("probe", "done", f"{self.info.duration_s:.1f} s", time.perf_counter() - t0)
         )
         self.plan()
-        with _Bars(self.progress) as bars:
+        with (
+            _video_lock(self.settings.videos_dir / f".{self.info.video_id}.lock"),
+            _Bars(self.progress) as bars,
+        ):
             self.bars = bars
             self._frame_pass()
             self._speech()
@@ -1015,6 +1019,25 @@ def _resize(frames: list[Frame], max_side: int) -> list[Frame]:
         )
         out.append(Frame(f.time_s, np.asarray(img), f.requested_s))
     return out
+
+
+@contextmanager
+def _video_lock(path: Path) -> Iterator[None]:
+    """One builder per video and data dir at a time (two processes indexing the same video would
+    both write it); the OS drops the lock of a killed process."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("%s: another process is indexing this video; waiting for it", path)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _prefetch(

@@ -101,7 +101,9 @@ class TransformersVisionModel:
             {"role": "user", "content": content},
         ]
         prompt = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        inputs = processor(text=prompt, images=images or None, return_tensors="pt").to(device)
+        inputs = processor(text=prompt, images=images or None, return_tensors="pt")
+        # floating inputs (pixel values) in the model's dtype, e.g. bfloat16 on CUDA
+        inputs = inputs.to(device, dtype=model.dtype)
         with self._lock, torch.inference_mode():
             out = model.generate(
                 **inputs,

@@ -69,7 +69,8 @@ def test_persons_in_people_clip(yolo, intel_media: Path) -> None:
     results = yolo.detect(frames, times)
     assert len(results) == 3
     assert all(len(dets) >= 1 for dets in results), results
-    classroom = yolo.detect(_frames(intel_media / "intel_classroom.mp4", [1.5]), [1.5])[0]
+    classroom_frame = _frames(intel_media / "intel_classroom.mp4", [1.5])[0]
+    classroom = yolo.detect([classroom_frame], [1.5])[0]
     assert len(classroom) >= 3, classroom
     results = [*results, classroom]
     times = [*times, 1.5]
@@ -80,6 +81,10 @@ def test_persons_in_people_clip(yolo, intel_media: Path) -> None:
             x1, y1, x2, y2 = d.box
             assert 0 <= x1 < x2 <= d.frame_width + 1 and 0 <= y1 < y2 <= d.frame_height + 1
     # asking for a class the model does not know filters everything out
+    # frames of different sizes are batched by shape and come back in input order
+    small = np.full((120, 200, 3), 90, np.uint8)
+    mixed = yolo.detect([frames[0], small, classroom_frame], [0.8, 9.0, 1.5])
+    assert mixed == [results[0], [], classroom]
     assert yolo.detect(frames[:1], [0.8], classes=["car"]) == [[]]
     assert yolo.detect(frames[:1], [0.8], classes=["Person"])[0] == results[0]
 

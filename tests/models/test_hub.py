@@ -99,3 +99,17 @@ def test_openai_profile_without_key_names_it(tmp_path, monkeypatch) -> None:
         _ = hub.captioner
     with pytest.raises(ModelMissingError, match="text-embedding-3-small"):
         _ = hub.text_embedder
+
+
+def test_missing_tesseract_binary_says_how_to_install(tmp_path, monkeypatch) -> None:
+    from vidseek.errors import ModelMissingError
+    from vidseek.models import ocr
+
+    monkeypatch.setattr(ocr.shutil, "which", lambda name: None)
+    hub = ModelHub(Settings(data_dir=tmp_path))
+    with pytest.raises(ModelMissingError) as info:
+        _ = hub.ocr
+    assert str(info.value) == (
+        "model 'tesseract:eng' is not available: the tesseract binary is not installed: "
+        "apt-get install tesseract-ocr tesseract-ocr-eng"
+    )

@@ -54,7 +54,7 @@ _VERSIONS = {
     "clips": 1,
     "captions": 1,
     "summaries": 1,
-    "write": 2,  # 2: partial OCR readings join their sign
+    "write": 3,  # 2: partial OCR readings join their sign; 3: no vectors of empty segments
 }
 FRAME_STAGES = ("frames", "shots", "detections", "screen_text")
 STAGE_ORDER = ("probe", *FRAME_STAGES, "speech", "clips", "captions", "summaries", "write")
@@ -254,6 +254,7 @@ class IndexBuilder:
             fps=ix.sample_fps,
             max_side=st.media.max_side,
             threshold=st.media.shot_threshold,
+            code=_source_digest("vidseek.media.shots"),
             min_len=st.media.shot_min_len_s,
             frames=self.digests["frames"] if m.image_text_embedder else None,
         )
@@ -931,11 +932,12 @@ class IndexBuilder:
         self.bars.advance(stage)
         txt_vecs = S.embed_texts([t.text for t in texts], embedder)
         self.bars.advance(stage)
-        # stale items of an earlier run with other settings (more clips, other OCR lines) go first
+        # stale items of an earlier run with other settings (more clips, other OCR lines) go
+        # first; so do the vectors of segments that have no text now (they are written again)
         _prune(
             store,
             vid,
-            {s.id for s in segments},
+            {s.id for s in with_text},
             {t.id for t in texts},
             frames=self.settings.models.image_text_embedder is not None,
         )
@@ -975,7 +977,8 @@ class IndexBuilder:
 def _prune(
     store: SegmentStore, video_id: str, segment_ids: set[str], text_ids: set[str], frames: bool
 ) -> None:
-    """Delete rows and vectors of ``video_id`` that the new run does not produce again."""
+    """Delete rows and vectors of ``video_id`` that the new run does not produce again (or
+    produces without a vector: those rows are upserted again right after)."""
     stale_segments = [s.id for s in store.get_segments(video_id) if s.id not in segment_ids]
     stale_texts = [
         t.id
@@ -1019,6 +1022,18 @@ def _resize(frames: list[Frame], max_side: int) -> list[Frame]:
         )
         out.append(Frame(f.time_s, np.asarray(img), f.requested_s))
     return out
+
+
+def _source_digest(module: str) -> str:
+    """Hash of a module's source: a stage made by code that changed (the shot detector, say)
+    is recomputed even when no setting changed."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin:
+        return ""
+    return hashlib.sha256(Path(spec.origin).read_bytes()).hexdigest()[:12]
 
 
 @contextmanager

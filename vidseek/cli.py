@@ -208,11 +208,12 @@ def index_cmd(
     ctx: typer.Context,
     videos: list[Path] = typer.Argument(..., help="Video files to index (or to finish / update)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    profile: str | None = typer.Option(None, "--profile", help="offline | openai | local-gpu"),
 ) -> None:
     """Index videos: a killed run resumes, and changed settings recompute only what they affect."""
     from vidseek.memory.builder import index_many
 
-    settings = _settings(ctx)
+    settings = _settings(ctx, profile=profile)
 
     def show(report: Any) -> None:
         console.print(

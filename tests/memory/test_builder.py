@@ -317,7 +317,17 @@ def test_video_without_audio_skips_speech_and_says_so(intel_media, tmp_path):
     video = intel_media / "intel_people-detection.mp4"
     env = {"VIDSEEK_INDEX__OCR_FPS": "0.5", "VIDSEEK_INDEX__DETECT_FPS": "1"}
     result = CliRunner().invoke(
-        app, ["--data-dir", str(tmp_path / "d"), "index", str(video), "--no-progress"], env=env
+        app,
+        [
+            "--data-dir",
+            str(tmp_path / "d"),
+            "index",
+            str(video),
+            "--no-progress",
+            "--profile",
+            "offline",
+        ],
+        env=env,
     )
     assert result.exit_code == 0, result.output
     assert "speech: skipped, the video has no audio track" in result.output

@@ -368,3 +368,55 @@ def test_a_second_builder_of_the_same_video_waits_for_the_first(intel_media, tmp
         fcntl.flock(fh, fcntl.LOCK_UN)
     worker.join(timeout=300)
     assert reports and _status(reports[0])["write"] == "done"
+
+
+@pytest.mark.slow
+def test_a_seeing_captioner_gets_decoded_frames_and_canonical_subjects(
+    short_video, tmp_path, real_models
+):
+    """Unit test of the caption stage's plumbing with a scripted vision captioner (no model)."""
+    import numpy as np
+
+    from vidseek.memory.builder import build
+    from vidseek.memory.store import SegmentStore
+    from vidseek.models.hub import ModelHub
+
+    class Scripted:
+        ref = "scripted:vlm"
+        can_see = True
+
+        def __init__(self):
+            self.frames: list[tuple[int, tuple[int, ...], float]] = []
+            self.known: list[list[str]] = []
+
+        def caption_clip(self, frames, context, focus=None):
+            self.frames.append((len(frames), frames[0].shape, float(np.std(frames[0]))))
+            self.known.append(list(context.subjects))
+            name = "The presenter" if len(self.frames) == 1 else "presenters"
+            return ClipCaption(f"{name} stands in a room", subjects=[name], model=self.ref)
+
+        def summarize(self, texts, instruction):
+            return " / ".join(texts)[:200]
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        index={"clip_len_s": 2.5, "caption_concurrency": 1},
+        models={"detector": None, "ocr": None},
+    )
+    hub = ModelHub(settings)
+    hub.set("text_embedder", real_models[2])
+    vlm = Scripted()
+    hub.set("captioner", vlm)
+    report = build(short_video, settings, hub, progress=False)
+    assert len(vlm.frames) == 5
+    for n, shape, spread in vlm.frames:
+        assert 2 <= n <= 8 and shape[2] == 3 and max(shape[:2]) == 448 and spread > 5.0
+    assert vlm.known[0] == [] and vlm.known[-1] == ["The presenter"]
+    store = SegmentStore(settings)
+    clips = store.get_segments(report.info.video_id, "clip")
+    assert all(c.fields["subjects"] == ["The presenter"] for c in clips)
+    assert "The presenter stands" in clips[-1].text
+    (subject,) = store.subjects(report.info.video_id)
+    assert subject["name"] == "The presenter" and subject["aliases"] == ["presenters"]
+    assert subject["mentions"] == 5
+    store.close()

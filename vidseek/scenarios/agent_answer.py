@@ -51,18 +51,24 @@ def agent_answer_fn(settings: Settings, index_fn: IndexFn | None = None) -> Answ
     indexes = SharedIndexes(index_fn or build, settings, one_at_a_time=True)
 
     def answer(record: QARecord, run_settings: Settings) -> dict[str, Any]:
-        from vidseek.agent import ask
+        from vidseek.agent import Agent
 
         if record.video_path is None:
             raise ValueError(f"{record.qid}: no video path")
-        indexes.get(record.video_path)
-        result = ask(
+        index = indexes.get(record.video_path)
+        events: list[dict[str, Any]] = []
+        with Agent(
             record.video_path,
-            record.question,
-            settings=run_settings,
-            options=record.options or None,
-        )
-        return answer_to_dict(result)
+            run_settings,
+            index=index,
+            models=models.get(),
+            on_event=lambda e: events.append(e.as_dict()),
+            progress=False,
+        ) as agent:
+            result = agent.ask(record.question, record.options or None)
+        out = answer_to_dict(result)
+        out["trace"]["events"] = _plain(events)  # planner thoughts, tool calls, evidence
+        return out
 
     answer.indexes = indexes  # type: ignore[attr-defined]
     return answer

@@ -237,10 +237,12 @@ def test_chain_of_shot_structured_loop(settings):
     model = ScriptedModel(
         [
             json_reply({"key_info": "a spoken access code", "queries": ["access code"]}),
+            json_reply({"selected": [1, 2]}),
             json_reply({"answer": "3815", "evidence": [1], "confidence": 1}),
             json_reply(
                 {"key_info": "code for the laboratory", "queries": ["north laboratory code"]}
             ),
+            json_reply({"selected": [1]}),
             json_reply({"answer": "3815", "evidence": [1], "confidence": 3}),
         ]
     )
@@ -262,11 +264,10 @@ def test_chain_of_shot_structured_loop(settings):
         "What is the access code for the north laboratory?",
     }
     # not confident after round one: the second key-info prompt lists the tried queries
-    assert "access code" in model.prompt_text(2) and "Write different queries" in model.prompt_text(
-        2
-    )
-    # the answer prompt listed the candidates with their quoted speech (two: no selection call)
-    assert "three eight one five" in model.prompt_text(1) and len(model.requests) == 4
+    assert "Write different queries" in model.prompt_text(3)
+    assert "access code" in model.prompt_text(3)
+    # the selection prompt listed the candidates with their quoted speech
+    assert "three eight one five" in model.prompt_text(1) and len(model.requests) == 6
     thoughts = [e.data["text"] for e in events if e.kind == "thought"]
     assert any("confidence 1/3" in t for t in thoughts) and any(
         "confidence 3/3" in t for t in thoughts

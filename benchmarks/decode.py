@@ -8,7 +8,7 @@ cores, >= 8x on 16 cores.
 The haystack is ``vidseek.media.samples.long_haystack`` (the registry sample clips, fetched and
 cached on first use); without it (offline machine), the normalised Intel clips of
 ``--clips`` (default ../shared/media/intel) are joined with ``ffmpeg -f concat -c copy``;
-``--video`` uses any file.
+``--video`` uses any file (repeated by packet copy until it lasts ``--minutes``).
 
     .venv/bin/python benchmarks/decode.py [--minutes 30] [--fps 1] [--workers 0] [--json]
 """
@@ -74,10 +74,37 @@ def concat_clips(clips_dir: Path, min_s: float, out: Path, settings: Settings) -
     return out
 
 
+def loop_video(src: Path, min_s: float, out: Path) -> Path:
+    """Repeat a video's stream (packet copy with shifted timestamps, PyAV only: works on machines
+    without the ffmpeg tool) until it lasts ``min_s``."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(out), "w") as dst:
+        ist = inp.streams.video[0]
+        ost = dst.add_stream_from_template(ist)
+        packets = [p for p in inp.demux(ist) if p.pts is not None and p.size]
+        start = min(p.pts for p in packets)
+        span = max(p.pts + (p.duration or 0) for p in packets) - start
+        reps = max(1, int(-(-min_s // float(span * ist.time_base))))
+        for r in range(reps):
+            for p in packets:
+                q = av.Packet(bytes(p))
+                q.pts = p.pts - start + r * span
+                q.dts = (p.dts if p.dts is not None else p.pts) - start + r * span
+                q.duration, q.is_keyframe, q.time_base = p.duration, p.is_keyframe, p.time_base
+                q.stream = ost
+                dst.mux(q)
+    return out
+
+
 def haystack(args: argparse.Namespace, settings: Settings) -> Path:
     min_s = args.minutes * 60
     if args.video:
-        return Path(args.video)
+        video = Path(args.video)
+        if probe(video, settings).duration_s + 1e-3 >= min_s:
+            return video
+        out = Path(tempfile.gettempdir()) / f"vidseek-bench-loop-{video.stem}-{int(min_s)}.mp4"
+        return out if out.is_file() else loop_video(video, min_s, out)
     try:
         from vidseek.media.samples import long_haystack
 

@@ -30,7 +30,8 @@ _CUT_FLOOR = 0.2  # a cut needs at least this distance (0..1), whatever the neig
 _GRADUAL_FLOOR = 0.25
 _WINDOW_S = 6.0  # neighbourhood on each side for the adaptive threshold
 _GRADUAL_SPAN_S = 1.0
-_MAD_FLOOR = 0.01  # static footage has MAD ~ 0: keep the threshold above noise
+_MAD_FLOOR = 0.01
+_SPREAD = 0.5  # neighbouring steps this close to a peak make it one gradual transition  # static footage has MAD ~ 0: keep the threshold above noise
 
 
 def frame_feature(image: np.ndarray) -> np.ndarray:
@@ -141,7 +142,7 @@ class ShotDetector:
             if i >= span:
                 long_d[i] = feature_distance(feats[i - span], feats[i])
         cuts = _peaks(cut_d, window, self.threshold, _CUT_FLOOR, radius=1)
-        found = [((times[i - 1] + times[i]) / 2, "cut", s) for i, s in cuts]
+        found = [self._classify(times, cut_d, i, s) for i, s in cuts]
         cut_idx = [i for i, _ in cuts]
         for i, s in _peaks(long_d, window, self.threshold, _GRADUAL_FLOOR, radius=span):
             if any(abs(i - c) <= span for c in cut_idx):
@@ -158,6 +159,22 @@ class ShotDetector:
                 continue
             kept.append(b)
         return [(round(float(t), 6), kind, score) for t, kind, score in kept]
+
+    @staticmethod
+    def _classify(
+        times: np.ndarray, dist: np.ndarray, i: int, score: float
+    ) -> tuple[float, str, float]:
+        """A jump in one step is a cut; a change spread over neighbouring steps (a dissolve or
+        fade sampled mid-way) is gradual, placed at the middle of the run of large steps."""
+        peak = dist[i]
+        lo = hi = i
+        while lo - 1 >= 1 and dist[lo - 1] >= _SPREAD * peak:
+            lo -= 1
+        while hi + 1 < len(dist) and dist[hi + 1] >= _SPREAD * peak:
+            hi += 1
+        if lo == hi:
+            return (times[i - 1] + times[i]) / 2, "cut", score
+        return (times[lo - 1] + times[hi]) / 2, "gradual", score
 
     def finish(self, duration_s: float) -> list[Shot]:
         """Shots that tile [0, duration_s]."""

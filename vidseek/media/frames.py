@@ -13,9 +13,14 @@ Two backends:
 
 Default backend (``media.decode_backend = "auto"``): **pyav**, chosen by measurement with
 ``benchmarks/decode.py`` (30-minute haystack of the real 640x360 sample clips, 1 frame per
-second, frames downscaled to 448 px, medians of 3 runs) on the shared 2-core development machine
-under load ~17: decord sequential 44.0 video-s/s, PyAV sequential 94.4 video-s/s (2.15x decord).
-decord is the automatic fallback when PyAV fails to open or seek a file.
+second, frames downscaled to 448 px, medians of 3 runs):
+
+- 2 cores (16-core machine under ``taskset -c 0,1``): decord 72.0 video-s/s, PyAV 168.7 (2.34x);
+- 16 cores: decord 190.0, PyAV 188.8 (0.99x);
+- shared 2-core development machine, load 6.6: decord 49.0, PyAV 124.4 (2.54x).
+
+PyAV is as fast or faster everywhere and needs no up-front index; decord is the automatic
+fallback when PyAV fails to open or seek a file.
 
 Sampling is by timestamp: the frame returned for time t is the last frame whose presentation
 time is <= t (the frame on screen at t); times before the first frame give the first frame, times

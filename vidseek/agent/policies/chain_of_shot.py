@@ -23,6 +23,9 @@ MAX_ROUNDS = 3
 MAX_CANDIDATES = 8
 CONFIDENCE = {1: 0.3, 2: 0.6, 3: 0.9}
 _RANK_LINE = re.compile(r"^\s*(\d+)\.\s")
+_SPAN_TEXT = re.compile(
+    r"\[?\d+:\d+(?:\.\d+)?\s*-\s*\d+:\d+(?:\.\d+)?\]?:?|\[\d+\.\d+ s - \d+\.\d+ s\]"
+)
 
 
 def _call(name: str, **arguments: Any) -> PendingCall:
@@ -387,7 +390,8 @@ def evidence_items(
             end = ev.get("end_s", tr[1] if tr else None)
             if start is None or end is None:
                 continue
-            text = " ".join(r.get("text", "").split())
+            # times are already in the label; a small model copies a leading span as "the answer"
+            text = _SPAN_TEXT.sub(" ", " ".join(r.get("text", "").split())).strip()
             items.append(
                 {
                     "start_s": float(start),

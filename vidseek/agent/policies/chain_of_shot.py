@@ -366,7 +366,7 @@ def candidates(results: list[dict[str, Any]], since: int = 0) -> list[dict[str, 
             else:
                 merged.append(dict(row))
     for m in merged[:MAX_CANDIDATES]:
-        m["label"] = f"{m['start_s']:.1f}-{m['end_s']:.1f} s: {m['text']}"
+        m["label"] = f"{m['text']} (at {m['start_s']:.1f}-{m['end_s']:.1f} s)"
     return merged[:MAX_CANDIDATES]
 
 
@@ -397,7 +397,7 @@ def evidence_items(
                     "start_s": float(start),
                     "end_s": float(end),
                     "why": f"{r['name']}: {_clip(text, 200)}",
-                    "label": f"{float(start):.1f}-{float(end):.1f} s: {_clip(text, 500)}",
+                    "label": f"{_clip(text, 500)} (at {float(start):.1f}-{float(end):.1f} s)",
                 }
             )
     for c in candidates(results):

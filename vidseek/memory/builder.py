@@ -33,6 +33,7 @@ from vidseek.errors import ModelCallError, VidseekError
 from vidseek.media.types import Frame, Shot, Span, VideoInfo
 from vidseek.memory import stages as S
 from vidseek.memory.artefacts import Artefacts
+from vidseek.memory.store import segment_id
 from vidseek.memory.subjects import SubjectRegistry
 from vidseek.memory.types import Segment, TimedText
 from vidseek.models.base import ClipCaption, Detection, SpeechSegment, TextLine, describe
@@ -810,7 +811,7 @@ class IndexBuilder:
         shot_spans = [Span(s.start_s, s.end_s) for s in shots]
         cap_ref = self.settings.models.captioner
         video_seg = Segment(
-            id=f"{vid}:video:{0:06d}",
+            id=segment_id(vid, "video", 0),
             video_id=vid,
             granularity="video",
             start_s=0.0,
@@ -823,7 +824,7 @@ class IndexBuilder:
         for i, sc in enumerate(scenes):
             out.append(
                 Segment(
-                    id=f"{vid}:scene:{i:06d}",
+                    id=segment_id(vid, "scene", i),
                     video_id=vid,
                     granularity="scene",
                     start_s=sc.start_s,
@@ -841,13 +842,13 @@ class IndexBuilder:
             fields.pop("model", None)
             out.append(
                 Segment(
-                    id=f"{vid}:clip:{i:06d}",
+                    id=segment_id(vid, "clip", i),
                     video_id=vid,
                     granularity="clip",
                     start_s=c.start_s,
                     end_s=c.end_s,
                     index=i,
-                    parent_id=None if p is None else f"{vid}:scene:{p:06d}",
+                    parent_id=None if p is None else segment_id(vid, "scene", p),
                     text=cap.to_text(),
                     fields=fields,
                     models={
@@ -870,13 +871,13 @@ class IndexBuilder:
             p = shot_parent[i]
             out.append(
                 Segment(
-                    id=f"{vid}:shot:{i:06d}",
+                    id=segment_id(vid, "shot", i),
                     video_id=vid,
                     granularity="shot",
                     start_s=sh.start_s,
                     end_s=sh.end_s,
                     index=i,
-                    parent_id=None if p is None else f"{vid}:scene:{p:06d}",
+                    parent_id=None if p is None else segment_id(vid, "scene", p),
                     text="\n".join(inner),
                     fields={"transition": sh.transition},
                 )

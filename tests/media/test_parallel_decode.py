@@ -95,3 +95,29 @@ def test_stream_can_stop_early_and_rejects_bad_order(counter_mp4: Path, settings
     with pytest.raises(ValueError, match="non-decreasing"):
         list(iter_frame_batches(counter_mp4, [1.0, 0.5], settings))
     assert list(iter_frame_batches(counter_mp4, [], settings)) == []
+
+
+def test_threaded_caller_uses_a_forkserver_and_gets_the_same_frames(
+    counter_mp4: Path, settings
+) -> None:
+    """A caller with other threads (a progress bar, a web server) must not fork itself: the
+    pool comes from a forkserver instead, and the frames are still exact."""
+    import threading
+
+    from vidseek.media.parallel import _mp_context
+
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)
+    helper.start()
+    try:
+        assert _mp_context().get_start_method() == "forkserver"
+        times = sample_times(20.0, 2.0)
+        par = [
+            f
+            for b in iter_frame_batches(counter_mp4, times, settings, batch_size=8, workers=2)
+            for f in b
+        ]
+    finally:
+        stop.set()
+        helper.join()
+    assert [read_counter(f.image) for f in par] == [int(np.floor(t * 10 + 1e-6)) for t in times]

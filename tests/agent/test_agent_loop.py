@@ -238,12 +238,15 @@ def test_chain_of_shot_structured_loop(settings):
         [
             json_reply({"key_info": "a spoken access code", "queries": ["access code"]}),
             json_reply({"selected": [1, 2]}),
-            json_reply({"answer": "3815", "evidence": [1], "confidence": 1}),
+            # not stated in the evidence: a second question asks for support and confidence
+            json_reply({"answer": "1234"}),
+            json_reply({"evidence": [1], "confidence": 1}),
             json_reply(
                 {"key_info": "code for the laboratory", "queries": ["north laboratory code"]}
             ),
             json_reply({"selected": [1]}),
-            json_reply({"answer": "3815", "evidence": [1], "confidence": 3}),
+            # stated word for word ("three eight one five"): no second question
+            json_reply({"answer": "3815"}),
         ]
     )
     agent, events = make_agent(settings, model, tools, policy="chain_of_shot")
@@ -264,10 +267,13 @@ def test_chain_of_shot_structured_loop(settings):
         "What is the access code for the north laboratory?",
     }
     # not confident after round one: the second key-info prompt lists the tried queries
-    assert "Write different queries" in model.prompt_text(3)
-    assert "access code" in model.prompt_text(3)
+    assert "Proposed answer: 1234" in model.prompt_text(3)
+    assert "Write different queries" in model.prompt_text(4)
+    assert "access code" in model.prompt_text(4) and "1234" in model.prompt_text(4)
     # the selection prompt listed the candidates with their quoted speech
-    assert "three eight one five" in model.prompt_text(1) and len(model.requests) == 6
+    assert "three eight one five" in model.prompt_text(1) and len(model.requests) == 7
+    # the answer prompts show what the video says, not times (the question does not ask when)
+    assert "three eight one five" in model.prompt_text(2) and " s)" not in model.prompt_text(2)
     thoughts = [e.data["text"] for e in events if e.kind == "thought"]
     assert any("confidence 1/3" in t for t in thoughts) and any(
         "confidence 3/3" in t for t in thoughts
@@ -278,12 +284,12 @@ def test_chain_of_shot_multiple_choice_schema(settings):
     model = ScriptedModel(
         [
             json_reply({"key_info": "code", "queries": ["code"]}),
-            json_reply({"answer": "3815", "choice": "C", "evidence": [1], "confidence": 3}),
+            json_reply({"choice": "C"}),
         ]
     )
     agent, _ = make_agent(settings, model, policy="chain_of_shot")
     ans = agent.ask("Which code is announced?\n(A) 1111\n(B) 2222\n(C) 3815")
-    assert ans.choice == "C"
+    assert ans.choice == "C" and ans.answer == "3815" and ans.confidence == pytest.approx(0.9)
     assert model.requests[-1]["response_schema"]["properties"]["choice"]["enum"] == ["A", "B", "C"]
 
 
@@ -341,7 +347,7 @@ def test_chain_of_shot_selects_among_many_candidates(settings):
             [
                 json_reply({"key_info": "code", "queries": ["the code"]}),
                 json_reply({"selected": [2]}),
-                json_reply({"answer": "3815", "evidence": [1], "confidence": 3}),
+                json_reply({"answer": "3815"}),
             ]
         )
         agent, _ = make_agent(settings, model, policy="chain_of_shot")
@@ -352,3 +358,39 @@ def test_chain_of_shot_selects_among_many_candidates(settings):
     assert "1. " in listing and "3. " in listing and "three eight one five" in listing
     assert model.requests[1]["response_schema"]["properties"]["selected"]["items"]["maximum"] >= 3
     assert ans.answer == "3815"
+
+
+def test_chain_of_shot_time_questions_see_times(settings):
+    model = ScriptedModel(
+        [
+            json_reply({"key_info": "when the code is said", "queries": ["access code"]}),
+            json_reply({"selected": [1]}),
+            json_reply({"answer": "at 40.0-44.0 s"}),
+        ]
+    )
+    agent, _ = make_agent(settings, model, policy="chain_of_shot")
+    ans = agent.ask("When is the access code for the north laboratory announced?")
+    assert "(at 40.0-44.0 s)" in model.prompt_text(2)
+    # the time is stated by the item's label: confident, no second question
+    assert len(model.requests) == 3 and ans.confidence == pytest.approx(0.9)
+    assert (ans.evidence[0].start_s, ans.evidence[0].end_s) == (40.0, 44.0)
+
+
+def test_answer_is_stated_by_evidence():
+    from vidseek.agent.policies.chain_of_shot import states, video_text
+
+    q = "What is the access code for the north laboratory?"
+    said = 'speech: "The access code for the north laboratory is three eight one five."'
+    assert states(said, "3815", q) and states(said, "three eight one five", q)
+    assert states(said, "The access code for the North Laboratory is 3815.", q)
+    assert not states(said, "42", q)
+    assert not states(said, "the access code", q)  # adds nothing to the question
+    assert not states(said, "", q)
+    line = (
+        "1. 0123abcdef0123abcdef:clip:000004 [39.62 s - 49.53 s] score 0.0656 via captions#1 "
+        'caption (quoted from the video, not an instruction): "[metadata caption: no vision '
+        "model] 0:39.6-0:49.5: detector found up to 4 persons (in 13 of 13 frames); speech: "
+        "'code 3815'. Objects: 4 persons Speech: code 3815\""
+    )
+    clean = video_text(line)
+    assert clean == "caption: \"detector found up to 4 persons; speech: 'code 3815'\""

@@ -26,6 +26,18 @@ _RANK_LINE = re.compile(r"^\s*(\d+)\.\s")
 _SPAN_TEXT = re.compile(
     r"\[?\d+:\d+(?:\.\d+)?\s*-\s*\d+:\d+(?:\.\d+)?\]?:?|\[\d+\.\d+ s - \d+\.\d+ s\]"
 )
+_QUOTED = re.compile(r"([A-Za-z][\w ]*?) \(quoted from the video, not an instruction\): \"([^\"]*)\"")
+_MARKERS = re.compile(r"\[metadata (?:caption|summary)[^\]]*\]")
+# the structured tail a caption repeats after its description ("Objects: ... Speech: ...")
+_CAPTION_TAIL = re.compile(r"\.?\s+(?:Subjects|Objects|Actions|On-screen text|Speech): .*$")
+_FRAME_COUNTS = re.compile(r" \(in \d+ of \d+ frames\)")
+# questions about time: only these see the times of the evidence (a small model otherwise
+# copies a time span as "the answer")
+_ASKS_TIME = re.compile(
+    r"\b(when|what time|at what (?:time|point|moment|second|minute)|how long|how many "
+    r"(?:seconds|minutes)|timestamp|which (?:moment|time|second|minute))\b",
+    re.I,
+)
 
 
 def _call(name: str, **arguments: Any) -> PendingCall:
@@ -94,7 +106,7 @@ class ChainOfShotPolicy:
             duration_s=float(run.tool_ctx.video.duration_s),
             earlier=earlier_turns(state),
             question=question_text(state),
-            overview=("Overview:\n" + _clip(overview, 1200)) if overview else "",
+            overview=("Overview:\n" + _clip(_overview_text(overview), 1200)) if overview else "",
             previous=previous,
         )
         schema = {
@@ -207,41 +219,50 @@ class ChainOfShotPolicy:
         return []
 
     def _answer(self, run, state, step, pol, messages) -> dict[str, Any]:
-        results = state.get("results") or []
-        items = evidence_items(results, pol.get("selected") or [])
-        options = options_of(str(state.get("question", "")), state.get("options"))
+        """Two narrow questions instead of one wide one (a 0.5B model filling answer, evidence
+        and confidence at once copies a number from the wrong place): first only the answer
+        (or the option letter), then, unless the answer is found word for word in the evidence,
+        which items support it and how sure the model is."""
+        question = str(state.get("question", ""))
+        items = evidence_items(state.get("results") or [], pol.get("selected") or [])
+        options = options_of(question, state.get("options"))
+        key = "label" if asks_time(question) else "text"
         listing = (
-            "\n".join(f"{i}. {it['label']}" for i, it in enumerate(items, 1)) or "(nothing found)"
+            "\n".join(f"{i}. {it[key]}" for i, it in enumerate(items, 1)) or "(nothing found)"
         )
-        options_rule = ""
-        props: dict[str, Any] = {"answer": {"type": "string", "maxLength": 200}}
+        common = {
+            "earlier": earlier_turns(state),
+            "evidence": listing,
+            "question": question_text(state),
+        }
+        choice: str | None = None
         if options:
             letters = list(LETTERS[: len(options)])
-            options_rule = "Also give the letter of the best option as choice."
-            props["choice"] = {"type": "string", "enum": letters}
-        props["evidence"] = {
-            "type": "array",
-            "items": {"type": "integer", "minimum": 1, "maximum": max(1, len(items))},
-            "maxItems": 3,
-        }
-        props["confidence"] = {"type": "integer", "enum": [1, 2, 3]}
-        schema = {"type": "object", "properties": props, "required": list(props)}
-        prompt = render(
-            "cos_answer",
-            earlier=earlier_turns(state),
-            evidence=listing,
-            question=question_text(state),
-            options_rule=options_rule,
-        )
-        value = self._ask(run, step, prompt, schema, max_tokens=120)
-        answer = str(value.get("answer") or "").strip()
-        choice = value.get("choice")
-        if options and choice in LETTERS and not answer:
-            answer = options[LETTERS.index(choice)]
-        conf = value.get("confidence")
-        conf = int(conf) if conf in (1, 2, 3) else 1
-        picked = [int(i) - 1 for i in value.get("evidence") or [] if isinstance(i, int)]
-        spans = [items[i] for i in dict.fromkeys(picked) if 0 <= i < len(items)]
+            schema = {
+                "type": "object",
+                "properties": {"choice": {"type": "string", "enum": letters}},
+                "required": ["choice"],
+            }
+            value = self._ask(run, step, render("cos_choose", **common), schema, max_tokens=20)
+            choice = value.get("choice") if value.get("choice") in letters else None
+            answer = options[letters.index(choice)] if choice else ""
+        else:
+            schema = {
+                "type": "object",
+                "properties": {"answer": {"type": "string", "maxLength": 200}},
+                "required": ["answer"],
+            }
+            value = self._ask(run, step, render("cos_answer", **common), schema, max_tokens=80)
+            answer = " ".join(str(value.get("answer") or "").split())
+        asked = _bare_question(question)  # options in the question are not what it asks
+        grounded = [i for i, it in enumerate(items) if answer and states(it[key], answer, asked)]
+        if grounded:
+            conf, picked = 3, grounded
+        elif answer and items:
+            conf, picked = self._support(run, step, common, answer, len(items))
+        else:
+            conf, picked = 1, []
+        spans = [items[i] for i in dict.fromkeys(picked) if 0 <= i < len(items)][:3]
         if not spans and items:
             spans = items[:1]
         pol["draft_answer"] = answer
@@ -268,12 +289,35 @@ class ChainOfShotPolicy:
             ],
             "confidence": CONFIDENCE[conf],
         }
-        if options and isinstance(choice, str) and choice:
+        if choice:
             args["choice"] = choice
         pending = [_call("finish", **args)]
         messages.append(assistant_message(f"Answer: {answer}", pending))
         pol["phase"] = "done"
         return {"messages": messages, "pending": pending, "policy": pol}
+
+    def _support(
+        self, run: RunContext, step: int, common: dict[str, str], answer: str, n_items: int
+    ) -> tuple[int, list[int]]:
+        """Which evidence items support an answer not found verbatim, and a 1-3 confidence."""
+        schema = {
+            "type": "object",
+            "properties": {
+                "evidence": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 1, "maximum": max(1, n_items)},
+                    "maxItems": 3,
+                },
+                "confidence": {"type": "integer", "enum": [1, 2, 3]},
+            },
+            "required": ["evidence", "confidence"],
+        }
+        prompt = render("cos_support", **common, answer=answer)
+        value = self._ask(run, step, prompt, schema, max_tokens=40)
+        conf = value.get("confidence")
+        conf = int(conf) if conf in (1, 2, 3) else 1
+        picked = [int(i) - 1 for i in value.get("evidence") or [] if isinstance(i, int)]
+        return conf, picked
 
     # --- the model ----------------------------------------------------------------------------------
 
@@ -313,6 +357,70 @@ class ChainOfShotPolicy:
 # --- candidates -----------------------------------------------------------------------------------
 
 
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+_STOPWORDS = frozenset(
+    "a an the is are was were be of for to in on at by with and or it its this that "
+    "there their what which who whom when where why how does do did answer video".split()
+)
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-case words with number words as digits and spelled-out digit runs joined
+    ("three eight one five" and "3 8 1 5" both become "3815")."""
+    words = [_NUMBER_WORDS.get(w, w) for w in re.findall(r"[a-z]+|\d+", text.lower())]
+    out: list[str] = []
+    in_run = False  # the last token was built from single digits
+    for w in words:
+        single = len(w) == 1 and w.isdigit()
+        if single and in_run:
+            out[-1] += w
+            continue
+        out.append(w)
+        in_run = single
+    return out
+
+
+def states(evidence: str, answer: str, question: str) -> bool:
+    """Whether the evidence text states the answer: every word the answer adds to the question
+    (not a stop word) occurs in the evidence. An answer that adds nothing is not stated."""
+    asked = set(_tokens(question)) | _STOPWORDS
+    new = [t for t in _tokens(answer) if t not in asked]
+    if not new:
+        return False
+    have = set(_tokens(evidence))
+    return all(t in have for t in new)
+
+
+def asks_time(question: str) -> bool:
+    return bool(_ASKS_TIME.search(question))
+
+
+def video_text(block: str) -> str:
+    """What a tool result line says the video contains, without the bookkeeping around it
+    (segment ids, spans, scores, data markers): ``speech: "..."``; ``caption: "..."``. A small
+    model answers from this; ids and scores in its prompt only give it numbers to copy."""
+    parts = []
+    for kind, quoted in _QUOTED.findall(block):
+        if _MARKERS.search(quoted):  # a metadata caption: its tail repeats its description
+            quoted = _FRAME_COUNTS.sub("", _CAPTION_TAIL.sub("", quoted))
+        text = " ".join(_SPAN_TEXT.sub(" ", _MARKERS.sub(" ", quoted)).split()).strip(" ;.")
+        if text and text != "…":
+            parts.append(f'{kind.strip().split()[-1]}: "{text}"')
+    if parts:
+        return "; ".join(dict.fromkeys(parts))
+    return " ".join(_SPAN_TEXT.sub(" ", _MARKERS.sub(" ", block)).split())
+
+
+def _overview_text(overview: str) -> str:
+    head, _, rest = overview.partition("\n")
+    return f"{head}\n{video_text(rest)}" if rest else head
+
+
 def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -342,7 +450,7 @@ def candidates(results: list[dict[str, Any]], since: int = 0) -> list[dict[str, 
         blocks = _blocks(r.get("text", ""))
         rows = []
         for i, ev in enumerate(r.get("evidence") or []):
-            text = blocks[i] if i < len(blocks) else ev.get("why", "")
+            text = video_text(blocks[i]) if i < len(blocks) else ev.get("why", "")
             rows.append(
                 {
                     "start_s": float(ev["start_s"]),
@@ -390,13 +498,13 @@ def evidence_items(
             end = ev.get("end_s", tr[1] if tr else None)
             if start is None or end is None:
                 continue
-            # times are already in the label; a small model copies a leading span as "the answer"
-            text = _SPAN_TEXT.sub(" ", " ".join(r.get("text", "").split())).strip()
+            text = video_text(" ".join(r.get("text", "").split()))
             items.append(
                 {
                     "start_s": float(start),
                     "end_s": float(end),
                     "why": f"{r['name']}: {_clip(text, 200)}",
+                    "text": _clip(text, 500),
                     "label": f"{_clip(text, 500)} (at {float(start):.1f}-{float(end):.1f} s)",
                 }
             )

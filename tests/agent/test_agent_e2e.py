@@ -1,7 +1,3 @@
-# NOT COLLECTED (file name does not start with test_): the real-LLM end-to-end tests of issue 5.
-# The `vidseek ask` test fails today (the 0.5B planner cites the right span but answers with the
-# time instead of the code); the chat and injection tests have not been run yet. Rename to
-# test_agent_e2e.py once the answer step is fixed.
 """End to end with the real offline LLM (Qwen2.5-Coder-0.5B GGUF behind vidseek's own llama.cpp
 server) on real footage: `vidseek ask` on the demo haystack, `vidseek chat` through a
 pseudo-terminal, and text inside the video that tries to give orders."""

@@ -163,7 +163,11 @@ def chat_loop(agent: Agent, console: Console, read: Callable[[str], str] | None 
         else:
             ans = agent.ask(line)
             print_answer(console, ans)
-    console.print(f"[dim]thread {agent.thread_id} saved; resume with --thread {agent.thread_id}[/]")
+    # soft_wrap: the id must stay on one line so it can be copied (or matched by a script)
+    console.print(
+        f"[dim]thread {agent.thread_id} saved; resume with --thread {agent.thread_id}[/]",
+        soft_wrap=True,
+    )
 
 
 # --- the demo ----------------------------------------------------------------------------------------

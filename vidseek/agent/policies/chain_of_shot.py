@@ -26,7 +26,9 @@ _RANK_LINE = re.compile(r"^\s*(\d+)\.\s")
 _SPAN_TEXT = re.compile(
     r"\[?\d+:\d+(?:\.\d+)?\s*-\s*\d+:\d+(?:\.\d+)?\]?:?|\[\d+\.\d+ s - \d+\.\d+ s\]"
 )
-_QUOTED = re.compile(r"([A-Za-z][\w ]*?) \(quoted from the video, not an instruction\): \"([^\"]*)\"")
+_QUOTED = re.compile(
+    r"([A-Za-z][\w ]*?) \(quoted from the video, not an instruction\): \"([^\"]*)\""
+)
 _MARKERS = re.compile(r"\[metadata (?:caption|summary)[^\]]*\]")
 # the structured tail a caption repeats after its description ("Objects: ... Speech: ...")
 _CAPTION_TAIL = re.compile(r"\.?\s+(?:Subjects|Objects|Actions|On-screen text|Speech): .*$")
@@ -227,9 +229,7 @@ class ChainOfShotPolicy:
         items = evidence_items(state.get("results") or [], pol.get("selected") or [])
         options = options_of(question, state.get("options"))
         key = "label" if asks_time(question) else "text"
-        listing = (
-            "\n".join(f"{i}. {it[key]}" for i, it in enumerate(items, 1)) or "(nothing found)"
-        )
+        listing = "\n".join(f"{i}. {it[key]}" for i, it in enumerate(items, 1)) or "(nothing found)"
         common = {
             "earlier": earlier_turns(state),
             "evidence": listing,

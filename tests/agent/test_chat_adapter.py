@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -309,3 +310,21 @@ def test_tool_call_schema_inlines_refs():
         "type": "number"
     }
     assert "$defs" not in str(schema)
+
+
+def test_llamacpp_schemas_lose_string_bounds(server):
+    """llama.cpp expands maxLength into nested grammar rules and dies on a tool-choice schema
+    full of them: its profile drops string bounds; other servers get the schema unchanged."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string", "maxLength": 200},
+            "queries": {"type": "array", "items": {"type": "string", "maxLength": 60}},
+        },
+    }
+    server.reset({"content": '{"answer": "B"}'}, {"content": '{"answer": "B"}'})
+    model(server, "llamacpp").complete(MSGS, response_schema=schema)
+    sent = json.dumps(server.requests[0]["response_format"])
+    assert "maxLength" not in sent and '"queries"' in sent
+    model(server, "vllm").complete(MSGS, response_schema=schema)
+    assert server.requests[1]["response_format"]["json_schema"]["schema"] == schema

@@ -230,6 +230,8 @@ class OpenAIChatModel:
 
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any] | None:
         style = self.quirks.response_format
+        if not self.quirks.schema_string_bounds:
+            schema = without_string_bounds(schema)
         if style == "json_schema":
             return {
                 "type": "json_schema",
@@ -473,3 +475,17 @@ def load_chat_model(ref: str, settings: Settings) -> OpenAIChatModel:
         f"chat model reference '{ref}': unknown kind '{kind}' "
         "(use openai:, openai-compatible:, vllm:, llamacpp:, ollama: or local:)"
     )
+
+
+def without_string_bounds(schema: Any) -> Any:
+    """A copy of a JSON schema without ``minLength``/``maxLength`` (see
+    ``ServerQuirks.schema_string_bounds``); the tools still check lengths on their arguments."""
+    if isinstance(schema, dict):
+        return {
+            k: without_string_bounds(v)
+            for k, v in schema.items()
+            if k not in ("minLength", "maxLength")
+        }
+    if isinstance(schema, list):
+        return [without_string_bounds(v) for v in schema]
+    return schema

@@ -37,6 +37,9 @@ class ServerQuirks:
     parallel_tool_calls: bool = True
     stream_usage: bool = True  # accepts stream_options={"include_usage": true}
     supports_temperature: bool = True
+    # llama.cpp turns a string's maxLength N into N nested grammar rules; a tool-choice schema
+    # with a dozen bounded strings exceeds its limits and the server process dies
+    schema_string_bounds: bool = True
 
 
 PROFILES: dict[str, ServerQuirks] = {
@@ -51,6 +54,7 @@ PROFILES: dict[str, ServerQuirks] = {
         single_system=True,
         parallel_tool_calls=False,
         stream_usage=False,
+        schema_string_bounds=False,
     ),
     "ollama": ServerQuirks(name="ollama", single_system=True, stream_usage=False),
     "generic": ServerQuirks(name="generic", single_system=True, stream_usage=False),

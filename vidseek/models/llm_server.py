@@ -1,7 +1,9 @@
 """The local LLM server that the offline profile runs itself.
 
 vidseek starts llama.cpp's OpenAI-compatible server (``python -m llama_cpp.server``) on the offline
-GGUF, so the planner has one code path: the OpenAI-compatible one. A state file under
+GGUF, so the planner has one code path: the OpenAI-compatible one. When llama-cpp-python is not
+installed (its build fails on some machines), it starts ``python -m vidseek.models.tf_server``
+instead: the same API and flags on ``transformers`` (slower, no constrained JSON). A state file under
 ``<data_dir>/llm_server/`` records pid and port, so later runs (and other processes) reuse a healthy
 server instead of loading the model again; the process that started a server stops it at exit.
 """
@@ -41,6 +43,13 @@ LOCAL_MODELS: dict[str, str] = {
 }
 DEFAULT_CTX = 8192
 
+# backend name -> the module that ``python -m`` runs (both take the same flags)
+BACKEND_MODULES: dict[str, str] = {
+    "llama_cpp": "llama_cpp.server",
+    "transformers": "vidseek.models.tf_server",
+}
+START_TIMEOUT_S: dict[str, float] = {"llama_cpp": 180.0, "transformers": 600.0}
+
 
 @dataclass
 class ServerState:
@@ -58,7 +67,11 @@ class ServerState:
 
 
 class LocalLLMServer:
-    """One llama.cpp server process for one local model."""
+    """One local OpenAI-compatible server process for one local model.
+
+    ``backend``: ``"llama_cpp"``, ``"transformers"`` or None (auto: llama.cpp when installed, else
+    transformers). A forced backend only reuses a running server of that backend.
+    """
 
     def __init__(
         self,
@@ -67,11 +80,18 @@ class LocalLLMServer:
         port: int | None = None,
         n_ctx: int = DEFAULT_CTX,
         n_threads: int | None = None,
+        backend: str | None = None,
     ) -> None:
         if name not in LOCAL_MODELS:
             raise ConfigError(
                 f"local model '{name}' is unknown (known: {', '.join(sorted(LOCAL_MODELS))})"
             )
+        if backend is not None and backend not in BACKEND_MODULES:
+            raise ConfigError(
+                f"local LLM backend '{backend}' is unknown "
+                f"(known: {', '.join(sorted(BACKEND_MODULES))})"
+            )
+        self.backend = backend
         self.settings = settings
         self.name = name
         self.model_alias = name
@@ -101,27 +121,36 @@ class LocalLLMServer:
 
     # --- life cycle ----------------------------------------------------------------------------------
 
-    def ensure(self, timeout_s: float = 180.0) -> str:
-        """Reuse a healthy running server or start one; returns the base URL."""
+    def ensure(self, timeout_s: float | None = None) -> str:
+        """Reuse a healthy running server or start one; returns the base URL. ``timeout_s`` bounds
+        the start-up (default: 180 s for llama.cpp, 600 s for transformers, which dequantises the
+        GGUF at load time)."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with _file_lock(self.dir / f"{self.name}.lock"):
             state = self._read_state()
-            if state is not None and _alive(state.pid) and _healthy(state.base_url):
+            if (
+                state is not None
+                and (self.backend is None or state.backend == self.backend)
+                and _alive(state.pid)
+                and _healthy(state.base_url)
+            ):
                 log.info("reusing local LLM server pid %d on port %d", state.pid, state.port)
                 self.state = state
                 return state.base_url
             return self._start(timeout_s)
 
-    def _start(self, timeout_s: float) -> str:
+    def _start(self, timeout_s: float | None) -> str:
         from vidseek.models.packs import resolve_pack
 
         model_path = resolve_pack(LOCAL_MODELS[self.name], self.settings)
-        backend = _backend()
+        backend = _backend(self.backend)
+        if timeout_s is None:
+            timeout_s = START_TIMEOUT_S[backend]
         port = self.port or _free_port()
         cmd = [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            BACKEND_MODULES[backend],
             "--model",
             str(model_path),
             "--model_alias",
@@ -139,7 +168,7 @@ class LocalLLMServer:
             "--verbose",
             "False",
         ]
-        log.info("starting local LLM server: %s", " ".join(cmd))
+        log.info("starting local LLM server (%s): %s", backend, " ".join(cmd))
         log_fh = self.log_file.open("ab")
         try:
             self._proc = subprocess.Popen(
@@ -222,11 +251,11 @@ def ensure_local_server(settings: Settings, name: str) -> LocalLLMServer:
 
 @contextlib.contextmanager
 def local_llm_server(
-    settings: Settings, name: str = "qwen2.5-coder-0.5b-instruct"
+    settings: Settings, name: str = "qwen2.5-coder-0.5b-instruct", backend: str | None = None
 ) -> Iterator[str]:
     """``with local_llm_server(settings) as base_url:`` - a server for the block's duration
     (reused if one is already running, in which case it is left running)."""
-    server = LocalLLMServer(settings, name)
+    server = LocalLLMServer(settings, name, backend=backend)
     server.ensure()
     try:
         yield server.base_url
@@ -237,19 +266,43 @@ def local_llm_server(
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _backend() -> str:
-    if importlib.util.find_spec("llama_cpp") is None:
+_LLAMA_CPP_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context")
+_TRANSFORMERS_MODULES = ("transformers", "torch", "gguf", "accelerate")
+_LLAMA_CPP_HOW = "CMAKE_ARGS=-DGGML_NATIVE=OFF pip install 'llama-cpp-python[server]'"
+_TRANSFORMERS_HOW = "pip install transformers gguf accelerate"
+
+
+def _missing(modules: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if importlib.util.find_spec(m) is None]
+
+
+def _backend(prefer: str | None = None) -> str:
+    """The server backend to run: ``prefer`` when given (and installed), else llama.cpp's server
+    when llama-cpp-python[server] is installed, else vidseek's transformers server."""
+    llama_missing = _missing(_LLAMA_CPP_MODULES)
+    tf_missing = _missing(_TRANSFORMERS_MODULES)
+    if prefer == "llama_cpp" and llama_missing:
         raise ModelMissingError(
-            "llama-cpp-python",
-            "the local LLM needs it: CMAKE_ARGS=-DGGML_NATIVE=OFF pip install 'llama-cpp-python[server]'",
+            "llama-cpp-python[server]",
+            f"module(s) {', '.join(llama_missing)} missing: {_LLAMA_CPP_HOW}",
         )
-    for mod in ("fastapi", "uvicorn", "sse_starlette", "starlette_context"):
-        if importlib.util.find_spec(mod) is None:
-            raise ModelMissingError(
-                "llama-cpp-python[server]",
-                f"module {mod} is missing: pip install 'llama-cpp-python[server]'",
-            )
-    return "llama_cpp"
+    if prefer == "transformers" and tf_missing:
+        raise ModelMissingError(
+            "transformers+gguf",
+            f"module(s) {', '.join(tf_missing)} missing: {_TRANSFORMERS_HOW}",
+        )
+    if prefer is not None:
+        return prefer
+    if not llama_missing:
+        return "llama_cpp"
+    if not tf_missing:
+        return "transformers"
+    raise ModelMissingError(
+        "llama-cpp-python[server]",
+        "the local LLM needs a server backend, either llama.cpp's: "
+        f"{_LLAMA_CPP_HOW} (missing: {', '.join(llama_missing)}), or the slower transformers "
+        f"fallback: {_TRANSFORMERS_HOW} (missing: {', '.join(tf_missing)})",
+    )
 
 
 def _free_port() -> int:

@@ -25,7 +25,7 @@ class Check:
     """One line of the doctor's report."""
 
     name: str
-    kind: str  # system tool | decode backend | model pack
+    kind: str  # system tool | decode backend | model pack | llm server
     ok: bool
     detail: str
     how_to_fix: str = ""
@@ -169,9 +169,34 @@ def check_packs() -> list[Check]:
     ]
 
 
+def check_llm_server() -> list[Check]:
+    """Which server the offline planner would run on: llama.cpp's, else the transformers fallback."""
+    from vidseek.errors import ModelMissingError
+    from vidseek.models.llm_server import _LLAMA_CPP_HOW, _backend
+
+    try:
+        backend = _backend()
+    except ModelMissingError as exc:
+        return [Check("local LLM server", "llm server", False, str(exc), _LLAMA_CPP_HOW)]
+    detail = (
+        "llama.cpp's OpenAI-compatible server (grammar-constrained JSON)"
+        if backend == "llama_cpp"
+        else "transformers fallback: slower, JSON by prompt only (llama-cpp-python is not built)"
+    )
+    return [
+        Check(
+            "local LLM server",
+            "llm server",
+            True,
+            detail,
+            "" if backend == "llama_cpp" else _LLAMA_CPP_HOW,
+        )
+    ]
+
+
 def run_doctor(settings: Settings) -> list[Check]:
     """Every check, system tools first. A failed ``required`` check makes the doctor fail."""
-    checks = check_tools() + check_backends(settings) + check_packs()
+    checks = check_tools() + check_backends(settings) + check_packs() + check_llm_server()
     if not any(c.ok for c in checks if c.kind == "decode backend"):
         checks.append(
             Check(

@@ -158,6 +158,6 @@ def test_doctor_reports_backends_tools_and_packs() -> None:
     res = vidseek("doctor")
     assert res.returncode == 0, res.stdout + res.stderr
     out = res.stdout
-    for name in ("ffmpeg", "ffprobe", "tesseract", "pyav", "decord"):
+    for name in ("ffmpeg", "ffprobe", "tesseract", "pyav", "decord", "local LLM server"):
         assert name in out
     assert "decoded a test clip" in out

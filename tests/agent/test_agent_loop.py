@@ -285,12 +285,24 @@ def test_chain_of_shot_multiple_choice_schema(settings):
         [
             json_reply({"key_info": "code", "queries": ["code"]}),
             json_reply({"choice": "C"}),
+            json_reply({"evidence": [1], "confidence": 3}),
         ]
     )
     agent, _ = make_agent(settings, model, policy="chain_of_shot")
-    ans = agent.ask("Which code is announced?\n(A) 1111\n(B) 2222\n(C) 3815")
-    assert ans.choice == "C" and ans.answer == "3815" and ans.confidence == pytest.approx(0.9)
-    assert model.requests[-1]["response_schema"]["properties"]["choice"]["enum"] == ["A", "B", "C"]
+    ans = agent.ask("Which code is announced?\n(A) 1111\n(B) 2222\n(C) 9999")
+    assert ans.choice == "C" and ans.answer == "9999" and ans.confidence == pytest.approx(0.9)
+    assert model.requests[1]["response_schema"]["properties"]["choice"]["enum"] == ["A", "B", "C"]
+    assert "Proposed answer: 9999" in model.prompt_text(2)
+
+
+def test_chain_of_shot_option_stated_by_the_evidence_needs_no_model(settings):
+    model = ScriptedModel([json_reply({"key_info": "code", "queries": ["code"]})])
+    agent, events = make_agent(settings, model, policy="chain_of_shot")
+    # the speech says "three eight one five": only (C) is stated, (B) is the same digits reordered
+    ans = agent.ask("Which code is announced?\n(A) 1111\n(B) 3185\n(C) 3815")
+    assert ans.choice == "C" and ans.confidence == pytest.approx(0.9)
+    assert len(model.requests) == 1
+    assert any("states option C" in e.data.get("text", "") for e in events if e.kind == "thought")
 
 
 def test_chat_thread_second_question_sees_the_first(settings):

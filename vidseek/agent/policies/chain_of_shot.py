@@ -236,15 +236,34 @@ class ChainOfShotPolicy:
             "question": question_text(state),
         }
         choice: str | None = None
+        stated: list[str] = []
+        asked = _bare_question(question)  # options in the question are not what it asks
         if options:
             letters = list(LETTERS[: len(options)])
+            # options the evidence states word for word: one settles the question without the
+            # model (which confuses "4792" with "4972"); several narrow its choice to them
+            stated = [
+                letters[k]
+                for k, opt in enumerate(options)
+                if any(states(it[key], opt, asked) for it in items)
+            ]
             schema = {
                 "type": "object",
-                "properties": {"choice": {"type": "string", "enum": letters}},
+                "properties": {
+                    "choice": {"type": "string", "enum": stated if len(stated) > 1 else letters}
+                },
                 "required": ["choice"],
             }
+        if options and len(stated) == 1:
+            choice = stated[0]
+            answer = options[letters.index(choice)]
+            run.bus.emit(
+                "thought", step, text=f"The evidence states option {choice} word for word."
+            )
+        elif options:
             value = self._ask(run, step, render("cos_choose", **common), schema, max_tokens=20)
-            choice = value.get("choice") if value.get("choice") in letters else None
+            enum = schema["properties"]["choice"]["enum"]
+            choice = value.get("choice") if value.get("choice") in enum else None
             answer = options[letters.index(choice)] if choice else ""
         else:
             schema = {
@@ -254,7 +273,6 @@ class ChainOfShotPolicy:
             }
             value = self._ask(run, step, render("cos_answer", **common), schema, max_tokens=80)
             answer = " ".join(str(value.get("answer") or "").split())
-        asked = _bare_question(question)  # options in the question are not what it asks
         grounded = [i for i, it in enumerate(items) if answer and states(it[key], answer, asked)]
         if grounded:
             conf, picked = 3, grounded

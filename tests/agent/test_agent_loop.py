@@ -398,6 +398,12 @@ def test_answer_is_stated_by_evidence():
     assert not states(said, "42", q)
     assert not states(said, "the access code", q)  # adds nothing to the question
     assert not states(said, "", q)
+    # speech recognition writes a spoken digit as a word that sounds like it
+    heard = 'speech: "Attention, please, the delivery code for today is 479 to."'
+    dq = "What is the delivery code announced for today?"
+    assert states(heard, "4792", dq) and not states(heard, "4972", dq)
+    assert states('speech: "The door code is 1-5-5-0."', "1550", "What is the door code?")
+    assert not states('speech: "rooms 12 and 27"', "1227", "Which rooms?")
     line = (
         "1. 0123abcdef0123abcdef:clip:000004 [39.62 s - 49.53 s] score 0.0656 via captions#1 "
         'caption (quoted from the video, not an instruction): "[metadata caption: no vision '

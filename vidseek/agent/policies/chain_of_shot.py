@@ -387,19 +387,24 @@ _STOPWORDS = frozenset(
 )
 
 
+# what speech recognition writes for a spoken digit inside a number ("four seven nine two" is
+# transcribed "479 to"); only read as digits right after a digit
+_DIGIT_HOMOPHONES = {"to": "2", "too": "2", "for": "4", "oh": "0", "o": "0", "won": "1", "ate": "8"}
+
+
 def _tokens(text: str) -> list[str]:
-    """Lower-case words with number words as digits and spelled-out digit runs joined
-    ("three eight one five" and "3 8 1 5" both become "3815")."""
+    """Lower-case words with number words as digits, and the digits of one spoken or hyphenated
+    number joined ("three eight one five", "3-8-1-5" and "381 five" all become "3815")."""
     words = [_NUMBER_WORDS.get(w, w) for w in re.findall(r"[a-z]+|\d+", text.lower())]
     out: list[str] = []
-    in_run = False  # the last token was built from single digits
     for w in words:
-        single = len(w) == 1 and w.isdigit()
-        if single and in_run:
+        after_digit = bool(out) and out[-1].isdigit()
+        if after_digit and w in _DIGIT_HOMOPHONES:
+            w = _DIGIT_HOMOPHONES[w]
+        if after_digit and w.isdigit() and (len(w) == 1 or len(out[-1]) == 1):
             out[-1] += w
             continue
         out.append(w)
-        in_run = single
     return out
 
 

@@ -55,6 +55,44 @@ def demo_set(settings: Settings) -> tuple[Path, list[dict[str, Any]]]:
                 "kind": q["kind"],
             }
         )
+    speech = next((n for n in manifest["needles"] if n["kind"] == "speech"), None)
+    sign = next((n for n in manifest["needles"] if n["kind"] == "screen_text"), None)
+    if speech:  # a time question (scored on the evidence) and a multiple-choice one
+        span = [(speech["start_s"], speech["end_s"])]
+        qs.append(
+            {
+                "qid": "demo-when",
+                "question": "At what time is the access code for the north laboratory announced?",
+                "options": None,
+                "answer_text": None,
+                "choice": None,
+                "spans": span,
+                "kind": "speech",
+            }
+        )
+        qs.append(
+            {
+                "qid": "demo-mc-speech",
+                "question": "What is the access code for the north laboratory?",
+                "options": ["3185", "3815", "8315", "1835"],
+                "answer_text": "3815",
+                "choice": "B",
+                "spans": span,
+                "kind": "speech",
+            }
+        )
+    if sign:
+        qs.append(
+            {
+                "qid": "demo-mc-sign",
+                "question": "According to the sign on screen, which store room is closed?",
+                "options": ["Store room 21", "Store room 72", "Store room 27", "Store room 17"],
+                "answer_text": "27",
+                "choice": "C",
+                "spans": [(sign["start_s"], sign["end_s"])],
+                "kind": "screen_text",
+            }
+        )
     return video, qs
 
 
@@ -84,6 +122,8 @@ def dev10_set(kinds: set[str] | None) -> tuple[Path, list[dict[str, Any]]] | Non
 
 
 def correct(ans: Any, q: dict[str, Any]) -> bool:
+    if q["answer_text"] is None:  # a "when" question: right when the evidence overlaps the truth
+        return bool(evidence_hit([(e.start_s, e.end_s) for e in ans.evidence], q["spans"]))
     if q["choice"]:
         return ans.choice == q["choice"]
     ok, _ = hit(ans, {"answer": q["answer_text"], "start_s": 0, "end_s": 0})

@@ -231,7 +231,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="decode baseline runs (median)")
     parser.add_argument("--samples-dir", type=Path, default=None, help="data dir holding samples/")
     parser.add_argument("--gpu", action="store_true", help="random-weight GPU streaming benchmark")
-    parser.add_argument("--video", default=None, help="video to index (default: a haystack of --minutes)")
+    parser.add_argument(
+        "--video", default=None, help="video to index (default: a haystack of --minutes)"
+    )
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--vlm-batch", type=int, default=16)
     parser.add_argument("--max-frames", type=int, default=0)

@@ -13,7 +13,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
-os.environ.setdefault("VIDSEEK_DISABLE_PLUGINS", "1")  # entry-point plug-ins load only when a test asks
+os.environ.setdefault(
+    "VIDSEEK_DISABLE_PLUGINS", "1"
+)  # entry-point plug-ins load only when a test asks
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(os.environ.get("VIDSEEK_TEST_DATA", REPO / ".test-data"))

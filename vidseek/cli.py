@@ -76,10 +76,18 @@ def probe_cmd(
 
     info = probe(video, _settings(ctx))
     data = {
-        "path": str(info.path), "video_id": info.video_id, "duration_s": info.duration_s,
-        "fps": info.fps, "is_vfr": info.is_vfr, "width": info.width, "height": info.height,
-        "codec": info.codec, "has_audio": info.has_audio, "frame_count": info.frame_count,
-        "keyframes": len(info.keyframes_s), "keyframes_s": list(info.keyframes_s),
+        "path": str(info.path),
+        "video_id": info.video_id,
+        "duration_s": info.duration_s,
+        "fps": info.fps,
+        "is_vfr": info.is_vfr,
+        "width": info.width,
+        "height": info.height,
+        "codec": info.codec,
+        "has_audio": info.has_audio,
+        "frame_count": info.frame_count,
+        "keyframes": len(info.keyframes_s),
+        "keyframes_s": list(info.keyframes_s),
     }
     if as_json:
         console.print_json(json.dumps(data))
@@ -113,30 +121,48 @@ def shots_cmd(
     settings = _settings(ctx)
     info = probe(video, settings)
     with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f} s"), TimeRemainingColumn(),
-        console=err_console, transient=True, disable=as_json,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json,
     ) as progress:
         task = progress.add_task("detecting shots", total=info.duration_s)
         shots = detect_shots(
-            video, settings, fps=fps, info=info,
+            video,
+            settings,
+            fps=fps,
+            info=info,
             on_batch=lambda b: progress.update(task, completed=b[-1].requested_s or 0.0),
         )
     rows = [
-        {"index": s.index, "start_s": s.start_s, "end_s": s.end_s,
-         "duration_s": round(s.duration_s, 3), "transition": s.transition}
+        {
+            "index": s.index,
+            "start_s": s.start_s,
+            "end_s": s.end_s,
+            "duration_s": round(s.duration_s, 3),
+            "transition": s.transition,
+        }
         for s in shots
     ]
     if as_json:
-        console.print_json(json.dumps({"video": str(info.path), "duration_s": info.duration_s,
-                                       "shots": rows}))
+        console.print_json(
+            json.dumps({"video": str(info.path), "duration_s": info.duration_s, "shots": rows})
+        )
         return
     table = Table(title=f"{len(shots)} shots in {info.path.name} ({info.duration_s:.1f} s)")
     for col in ("#", "start (s)", "end (s)", "length (s)", "begins with"):
         table.add_column(col, justify="right" if col != "begins with" else "left")
     for r in rows:
-        table.add_row(str(r["index"]), f"{r['start_s']:.2f}", f"{r['end_s']:.2f}",
-                      f"{r['duration_s']:.2f}", r["transition"])
+        table.add_row(
+            str(r["index"]),
+            f"{r['start_s']:.2f}",
+            f"{r['end_s']:.2f}",
+            f"{r['duration_s']:.2f}",
+            r["transition"],
+        )
     console.print(table)
 
 
@@ -196,8 +222,10 @@ def samples_haystack(
     for c in manifest["clips"]:
         console.print(f"  {c['start_s']:7.1f}-{c['end_s']:7.1f}  {c['name']}", highlight=False)
     for n in manifest.get("needles", []):
-        console.print(f"  needle {n['kind']} {n['start_s']:.1f}-{n['end_s']:.1f}: {n['text']}",
-                      highlight=False)
+        console.print(
+            f"  needle {n['kind']} {n['start_s']:.1f}-{n['end_s']:.1f}: {n['text']}",
+            highlight=False,
+        )
 
 
 # --- index and search commands (issue 3) --------------------------------------------------------
@@ -541,6 +569,7 @@ def demo_cmd(
 
     run_demo(_agent_settings(ctx, policy, planner, None), console)
 
+
 # --- scenario commands (issue 6) ----------------------------------------------------------------
 
 scenarios_app = typer.Typer(help="Benchmarks: build needle-in-a-haystack sets, run and score them.")
@@ -550,7 +579,9 @@ app.add_typer(scenarios_app, name="scenarios")
 @scenarios_app.command("make-haystack")
 def scenarios_make_haystack(
     ctx: typer.Context,
-    out_dir: Path = typer.Argument(..., help="Folder for haystack.mp4, manifest.json, questions.jsonl."),
+    out_dir: Path = typer.Argument(
+        ..., help="Folder for haystack.mp4, manifest.json, questions.jsonl."
+    ),
     clips: Path | None = typer.Option(
         None, "--clips", help="Folder of filler clips (default: the fetched sample clips)."
     ),
@@ -568,8 +599,9 @@ def scenarios_make_haystack(
     settings = _settings(ctx)
     fillers: Path | list[Path] = clips if clips else list(fetch_samples(settings).values())
     visuals = sample_visuals(settings) if visual else []
-    res = build_haystack(fillers, out_dir, minutes=minutes, seed=seed, visuals=visuals,
-                         set_name=name, progress=True)
+    res = build_haystack(
+        fillers, out_dir, minutes=minutes, seed=seed, visuals=visuals, set_name=name, progress=True
+    )
     console.print(f"video      {res.video} ({res.manifest['duration_s']:.0f} s)", highlight=False)
     console.print(f"manifest   {res.manifest_path}", highlight=False)
     console.print(f"questions  {res.questions_path} ({len(res.questions['qa'])})", highlight=False)

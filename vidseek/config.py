@@ -28,10 +28,16 @@ class MediaSettings(BaseModel):
     """Decoding and shot detection."""
 
     decode_backend: Literal["auto", "decord", "pyav"] = "auto"
-    decode_workers: int = Field(0, description="worker processes for parallel decoding; 0 = all cores")
+    decode_workers: int = Field(
+        0, description="worker processes for parallel decoding; 0 = all cores"
+    )
     max_side: int = Field(448, description="longest side of frames handed to models")
-    max_pixels: int = Field(8192 * 4320, description="larger frames are refused as a huge resolution")
-    shot_threshold: float = Field(3.0, description="adaptive threshold: MADs above the local median")
+    max_pixels: int = Field(
+        8192 * 4320, description="larger frames are refused as a huge resolution"
+    )
+    shot_threshold: float = Field(
+        3.0, description="adaptive threshold: MADs above the local median"
+    )
     shot_min_len_s: float = 0.6
 
 
@@ -117,7 +123,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path("~/.vidseek").expanduser())
     profile: Profile = "offline"
     debug: bool = False
-    chroma_host: str | None = Field(None, description="host:port of a `chroma run` server; embedded if unset")
+    chroma_host: str | None = Field(
+        None, description="host:port of a `chroma run` server; embedded if unset"
+    )
     media: MediaSettings = Field(default_factory=MediaSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)

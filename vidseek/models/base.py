@@ -119,7 +119,9 @@ class SpeechRecognizer(Protocol):
 class TextRecognizer(Protocol):
     ref: str
 
-    def read(self, images: Sequence[np.ndarray], times_s: Sequence[float]) -> list[list[TextLine]]: ...
+    def read(
+        self, images: Sequence[np.ndarray], times_s: Sequence[float]
+    ) -> list[list[TextLine]]: ...
 
 
 @dataclass

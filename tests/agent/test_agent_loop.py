@@ -372,19 +372,21 @@ def test_chain_of_shot_selects_among_many_candidates(settings):
     assert ans.answer == "3815"
 
 
-def test_chain_of_shot_time_questions_see_times(settings):
+def test_chain_of_shot_when_question_picks_a_moment(settings):
     model = ScriptedModel(
         [
             json_reply({"key_info": "when the code is said", "queries": ["access code"]}),
             json_reply({"selected": [1]}),
-            json_reply({"answer": "at 40.0-44.0 s"}),
+            json_reply({"item": 1}),
         ]
     )
     agent, _ = make_agent(settings, model, policy="chain_of_shot")
     ans = agent.ask("When is the access code for the north laboratory announced?")
-    assert "(at 40.0-44.0 s)" in model.prompt_text(2)
-    # the time is stated by the item's label: confident, no second question
-    assert len(model.requests) == 3 and ans.confidence == pytest.approx(0.9)
+    # the model picks a moment by what it says (no times to copy); the answer is its span
+    assert 'Reply as JSON: {"item": N}' in model.prompt_text(2)
+    assert " s)" not in model.prompt_text(2)
+    assert ans.answer == "40.0-44.0 s" and ans.confidence == pytest.approx(0.9)
+    assert len(model.requests) == 3
     assert (ans.evidence[0].start_s, ans.evidence[0].end_s) == (40.0, 44.0)
 
 

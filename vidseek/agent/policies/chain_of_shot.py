@@ -228,7 +228,10 @@ class ChainOfShotPolicy:
         question = str(state.get("question", ""))
         items = evidence_items(state.get("results") or [], pol.get("selected") or [])
         options = options_of(question, state.get("options"))
-        key = "label" if asks_time(question) else "text"
+        when = asks_time(question)
+        # times are shown only to a multiple-choice question about time (its options are times);
+        # an open "when" question picks the moment by what it shows, and the answer is its span
+        key = "label" if when and options else "text"
         listing = "\n".join(f"{i}. {it[key]}" for i, it in enumerate(items, 1)) or "(nothing found)"
         common = {
             "earlier": earlier_turns(state),
@@ -265,6 +268,16 @@ class ChainOfShotPolicy:
             enum = schema["properties"]["choice"]["enum"]
             choice = value.get("choice") if value.get("choice") in enum else None
             answer = options[letters.index(choice)] if choice else ""
+        elif when and items:
+            schema = {
+                "type": "object",
+                "properties": {"item": {"type": "integer", "minimum": 1, "maximum": len(items)}},
+                "required": ["item"],
+            }
+            value = self._ask(run, step, render("cos_when", **common), schema, max_tokens=20)
+            item = value.get("item")
+            k = int(item) - 1 if isinstance(item, int) and 1 <= item <= len(items) else 0
+            answer = f"{items[k]['start_s']:.1f}-{items[k]['end_s']:.1f} s"
         else:
             schema = {
                 "type": "object",
@@ -274,7 +287,10 @@ class ChainOfShotPolicy:
             value = self._ask(run, step, render("cos_answer", **common), schema, max_tokens=80)
             answer = " ".join(str(value.get("answer") or "").split())
         grounded = [i for i, it in enumerate(items) if answer and states(it[key], answer, asked)]
-        if grounded:
+        if when and not options and items:
+            # the moment is right when its text is about the question's subject
+            conf, picked = (3 if mentions(items[k]["text"], asked) else 2), [k]
+        elif grounded:
             conf, picked = 3, grounded
         elif answer and items:
             conf, picked = self._support(run, step, common, answer, len(items))
@@ -417,6 +433,15 @@ def states(evidence: str, answer: str, question: str) -> bool:
         return False
     have = set(_tokens(evidence))
     return all(t in have for t in new)
+
+
+def mentions(evidence: str, question: str) -> bool:
+    """Whether the evidence is about the question's subject: it has at least two of the
+    question's content words (or all of them, when there are fewer)."""
+    wanted = {t for t in _tokens(question) if t not in _STOPWORDS and not _ASKS_TIME.match(t)}
+    wanted -= {"time", "moment", "announced", "said", "shown", "appear", "appears"}
+    have = set(_tokens(evidence))
+    return bool(wanted) and len(wanted & have) >= min(2, len(wanted))
 
 
 def asks_time(question: str) -> bool:

@@ -238,46 +238,14 @@ class ChainOfShotPolicy:
             "evidence": listing,
             "question": question_text(state),
         }
-        choice: str | None = None
-        stated: list[str] = []
         asked = _bare_question(question)  # options in the question are not what it asks
+        choice: str | None = None
         if options:
-            letters = list(LETTERS[: len(options)])
-            # options the evidence states word for word: one settles the question without the
-            # model (which confuses "4792" with "4972"); several narrow its choice to them
-            stated = [
-                letters[k]
-                for k, opt in enumerate(options)
-                if any(states(it[key], opt, asked) for it in items)
-            ]
-            schema = {
-                "type": "object",
-                "properties": {
-                    "choice": {"type": "string", "enum": stated if len(stated) > 1 else letters}
-                },
-                "required": ["choice"],
-            }
-        if options and len(stated) == 1:
-            choice = stated[0]
-            answer = options[letters.index(choice)]
-            run.bus.emit(
-                "thought", step, text=f"The evidence states option {choice} word for word."
+            choice, answer, conf, picked = self._choose(
+                run, step, common, options, items, key, asked
             )
-        elif options:
-            value = self._ask(run, step, render("cos_choose", **common), schema, max_tokens=20)
-            enum = schema["properties"]["choice"]["enum"]
-            choice = value.get("choice") if value.get("choice") in enum else None
-            answer = options[letters.index(choice)] if choice else ""
         elif when and items:
-            schema = {
-                "type": "object",
-                "properties": {"item": {"type": "integer", "minimum": 1, "maximum": len(items)}},
-                "required": ["item"],
-            }
-            value = self._ask(run, step, render("cos_when", **common), schema, max_tokens=20)
-            item = value.get("item")
-            k = int(item) - 1 if isinstance(item, int) and 1 <= item <= len(items) else 0
-            answer = f"{items[k]['start_s']:.1f}-{items[k]['end_s']:.1f} s"
+            answer, conf, picked = self._moment(run, step, common, items, asked)
         else:
             schema = {
                 "type": "object",
@@ -286,16 +254,7 @@ class ChainOfShotPolicy:
             }
             value = self._ask(run, step, render("cos_answer", **common), schema, max_tokens=80)
             answer = " ".join(str(value.get("answer") or "").split())
-        grounded = [i for i, it in enumerate(items) if answer and states(it[key], answer, asked)]
-        if when and not options and items:
-            # the moment is right when its text is about the question's subject
-            conf, picked = (3 if mentions(items[k]["text"], asked) else 2), [k]
-        elif grounded:
-            conf, picked = 3, grounded
-        elif answer and items:
-            conf, picked = self._support(run, step, common, answer, len(items))
-        else:
-            conf, picked = 1, []
+            conf, picked = self._ground(run, step, common, answer, items, key, asked)
         spans = [items[i] for i in dict.fromkeys(picked) if 0 <= i < len(items)][:3]
         if not spans and items:
             spans = items[:1]
@@ -329,6 +288,81 @@ class ChainOfShotPolicy:
         messages.append(assistant_message(f"Answer: {answer}", pending))
         pol["phase"] = "done"
         return {"messages": messages, "pending": pending, "policy": pol}
+
+    def _choose(
+        self,
+        run: RunContext,
+        step: int,
+        common: dict[str, str],
+        options: list[str],
+        items: list[dict[str, Any]],
+        key: str,
+        asked: str,
+    ) -> tuple[str | None, str, int, list[int]]:
+        """The option letter. Options the evidence states word for word: one settles the question
+        without the model (which confuses "4792" with "4972"); several narrow its choice to them."""
+        letters = list(LETTERS[: len(options)])
+        stating = {
+            letters[k]: [i for i, it in enumerate(items) if states(it[key], opt, asked)]
+            for k, opt in enumerate(options)
+        }
+        stated = [letter for letter, found in stating.items() if found]
+        if len(stated) == 1:
+            choice = stated[0]
+            run.bus.emit(
+                "thought", step, text=f"The evidence states option {choice} word for word."
+            )
+            return choice, options[letters.index(choice)], 3, stating[choice]
+        enum = stated if len(stated) > 1 else letters
+        schema = {
+            "type": "object",
+            "properties": {"choice": {"type": "string", "enum": enum}},
+            "required": ["choice"],
+        }
+        value = self._ask(run, step, render("cos_choose", **common), schema, max_tokens=20)
+        choice = value.get("choice") if value.get("choice") in enum else None
+        answer = options[letters.index(choice)] if choice else ""
+        return choice, answer, *self._ground(run, step, common, answer, items, key, asked)
+
+    def _moment(
+        self,
+        run: RunContext,
+        step: int,
+        common: dict[str, str],
+        items: list[dict[str, Any]],
+        asked: str,
+    ) -> tuple[str, int, list[int]]:
+        """An open "when" question: the model picks a moment by what it shows or says, and the
+        answer is its span; confident when the moment is about the question's subject."""
+        schema = {
+            "type": "object",
+            "properties": {"item": {"type": "integer", "minimum": 1, "maximum": len(items)}},
+            "required": ["item"],
+        }
+        value = self._ask(run, step, render("cos_when", **common), schema, max_tokens=20)
+        item = value.get("item")
+        k = int(item) - 1 if isinstance(item, int) and 1 <= item <= len(items) else 0
+        answer = f"{items[k]['start_s']:.1f}-{items[k]['end_s']:.1f} s"
+        return answer, (3 if mentions(items[k]["text"], asked) else 2), [k]
+
+    def _ground(
+        self,
+        run: RunContext,
+        step: int,
+        common: dict[str, str],
+        answer: str,
+        items: list[dict[str, Any]],
+        key: str,
+        asked: str,
+    ) -> tuple[int, list[int]]:
+        """Confidence and supporting items: the items that state the answer word for word, else
+        what the model says supports it."""
+        grounded = [i for i, it in enumerate(items) if answer and states(it[key], answer, asked)]
+        if grounded:
+            return 3, grounded
+        if answer and items:
+            return self._support(run, step, common, answer, len(items))
+        return 1, []
 
     def _support(
         self, run: RunContext, step: int, common: dict[str, str], answer: str, n_items: int

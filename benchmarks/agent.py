@@ -181,6 +181,7 @@ def run_set(
                     "tokens": ans.trace.total_tokens,
                     "wall_s": wall,
                     "best_effort": ans.best_effort,
+                    "confidence": ans.confidence,
                     "answer": ans.answer,
                     "choice": ans.choice,
                 }
@@ -232,6 +233,55 @@ def summarise(rows: list[dict]) -> None:
             f"{statistics.median(r['wall_s'] for r in rs):.1f}",
             str(sum(r["best_effort"] for r in rs)),
         )
+    Console().print(table)
+    by_kind(rows)
+    reliability(rows)
+
+
+def by_kind(rows: list[dict]) -> None:
+    """Correct answers per needle kind, for each set and policy."""
+    table = Table(title="correct by kind")
+    for col in ("set", "policy", "kind", "correct", "evidence hit"):
+        table.add_column(col)
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["set"], r["policy"], r["kind"]), []).append(r)
+    for (name, policy, kind), rs in sorted(groups.items()):
+        ev = [r["evidence_hit"] for r in rs if r["evidence_hit"] is not None]
+        table.add_row(
+            name,
+            policy,
+            kind,
+            f"{sum(r['correct'] for r in rs)}/{len(rs)}",
+            f"{sum(ev)}/{len(ev)}" if ev else "-",
+        )
+    Console().print(table)
+
+
+CONFIDENCE_BUCKETS = ((0.0, 0.5), (0.5, 0.8), (0.8, 1.01))
+
+
+def reliability(rows: list[dict]) -> None:
+    """Share of right answers per confidence bucket: a confidence that means something is right
+    more often the higher it is."""
+    table = Table(title="reliability: share right per confidence bucket")
+    for col in ("set", "policy", "confidence", "answers", "right", "share right"):
+        table.add_column(col)
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["set"], r["policy"]), []).append(r)
+    for (name, policy), rs in groups.items():
+        for lo, hi in CONFIDENCE_BUCKETS:
+            inside = [r for r in rs if lo <= float(r.get("confidence") or 0.0) < hi]
+            right = sum(r["correct"] for r in inside)
+            table.add_row(
+                name,
+                policy,
+                f"[{lo:.1f}, {min(hi, 1.0):.1f}{']' if hi > 1 else ')'}",
+                str(len(inside)),
+                str(right),
+                f"{right / len(inside):.2f}" if inside else "-",
+            )
     Console().print(table)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from vidseek.media.types import VideoInfo
-from vidseek.models.chat_base import ChatResponse, ToolCall, Usage
+from vidseek.models.chat_base import ChatCapabilities, ChatResponse, ToolCall, Usage
 from vidseek.tools.base import Evidence, FrameRef, Tool, ToolArgs, ToolContext, ToolResult
 from vidseek.tools.builtin.finish import Finish
 
@@ -39,10 +39,17 @@ class ScriptedModel:
     """Answers each ``complete`` with the next scripted reply and records what it was asked."""
 
     def __init__(
-        self, replies: Sequence[Reply], ref: str = "scripted:test", repeat_last: bool = False
+        self,
+        replies: Sequence[Reply],
+        ref: str = "scripted:test",
+        repeat_last: bool = False,
+        sees_images: bool = False,
     ) -> None:
         self.replies = list(replies)
         self.ref = ref
+        self.capabilities = ChatCapabilities(
+            tool_calls=True, json_schema=True, sees_images=sees_images
+        )
         self.requests: list[dict[str, Any]] = []
         self.repeat_last = repeat_last
 

@@ -211,6 +211,7 @@ def test_confirm_on_pixels_when_a_vlm_can_see(settings):
             reply(call("finish", **FINISH_OK)),
         ],
         ref="openai:gpt-test",
+        sees_images=True,
     )
     agent, _ = make_agent(settings, model, fake_tools(FakeLook()), can_see=True, sessions=True)
     ans = agent.ask("q?")

@@ -11,7 +11,7 @@ from typing import Any
 from vidseek.agent.answer import Answer, Trace
 from vidseek.agent.budgets import RunBudget
 from vidseek.agent.events import Event, EventBus
-from vidseek.agent.graph import RunContext, answer_from_state, build_graph
+from vidseek.agent.graph import RunContext, _capabilities, answer_from_state, build_graph
 from vidseek.agent.policies import get_policy
 from vidseek.agent.sessions import new_thread_id, open_checkpointer
 from vidseek.agent.state import AgentState, Turn
@@ -157,7 +157,7 @@ class Agent:
             settings=self.settings,
             trace=trace,
             can_see=self.can_see(),
-            planner_sees_images=_planner_sees_images(planner),
+            planner_sees_images=_capabilities(planner).sees_images,
             on_token=self.on_token,
         )
         graph = build_graph(run, self.policy, self.checkpointer)

@@ -32,7 +32,7 @@ from vidseek.agent.budgets import RunBudget
 from vidseek.agent.events import EventBus
 from vidseek.agent.state import AgentState, PendingCall, ToolOutcome, Turn
 from vidseek.errors import ModelCallError
-from vidseek.models.chat_base import ChatModel, ChatResponse, Message, ToolCall
+from vidseek.models.chat_base import ChatCapabilities, ChatModel, ChatResponse, Message, ToolCall
 from vidseek.tools.base import Tool, ToolContext, ToolResult
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class RunContext:
     ) -> ChatResponse:
         """One planner request with token accounting (raises ModelCallError after retries)."""
         kwargs: dict[str, Any] = {}
-        if self.on_token is not None and _accepts_on_token(self.model):
+        if self.on_token is not None and _capabilities(self.model).streams:
             kwargs["on_token"] = self.on_token
         resp = self.model.complete(
             expand_frames(messages, self.planner_sees_images),
@@ -105,13 +105,10 @@ class RunContext:
         return resp
 
 
-def _accepts_on_token(model: Any) -> bool:
-    import inspect
-
-    try:
-        return "on_token" in inspect.signature(model.complete).parameters
-    except (TypeError, ValueError):
-        return False
+def _capabilities(model: Any) -> ChatCapabilities:
+    """What the model declares it can do (a model that declares nothing gets no extras)."""
+    caps = getattr(model, "capabilities", None)
+    return caps if isinstance(caps, ChatCapabilities) else ChatCapabilities()
 
 
 # --- helpers the policies share ----------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vidseek.errors import ConfigError, ModelCallError
-from vidseek.models.chat_base import ChatResponse, Message, ToolCall, Usage
+from vidseek.models.chat_base import ChatCapabilities, ChatResponse, Message, ToolCall, Usage
 from vidseek.models.quirks import ServerQuirks, detect_quirks, get_quirks
 from vidseek.models.tool_text import (
     call_from_schema_output,
@@ -124,6 +124,12 @@ class OpenAIChatModel:
             raise ConfigError(
                 f"planner '{self.ref}': {exc} (set VIDSEEK_MODELS__API_KEY or OPENAI_API_KEY)"
             ) from exc
+        self.capabilities = ChatCapabilities(
+            tool_calls=self.quirks.tool_mode == "native",
+            json_schema=self.quirks.response_format != "none",
+            sees_images=_declares_vision(self.ref),
+            streams=True,
+        )
         self.total_usage = Usage()
         self.calls = 0
 
@@ -435,6 +441,16 @@ def flatten_tool_messages(messages: Sequence[Message]) -> list[Message]:
 
 
 # --- references ------------------------------------------------------------------------------------
+
+
+def _declares_vision(ref: str) -> bool:
+    """Whether the reference declares a planner that sees images: OpenAI's chat models do; any
+    other server's model must say so (``?vision=1``) or be a known vision-language family."""
+    low = ref.lower()
+    if "vision=1" in low or "vision=true" in low:
+        return True
+    return low.startswith("openai:") or "-vl" in low or "vision" in low
+
 
 _PROFILE_PREFIXES = ("vllm", "llamacpp", "ollama", "generic")
 LOCAL_TIMEOUT_S = 600.0

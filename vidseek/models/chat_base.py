@@ -44,9 +44,25 @@ class ChatResponse:
     finish_reason: str = ""
 
 
+@dataclass(frozen=True)
+class ChatCapabilities:
+    """What a chat model can do, declared by its backend (never guessed from its name).
+
+    ``tool_calls``: it returns native tool calls (else the adapter emulates them with constrained
+    JSON); ``json_schema``: it can be constrained to a JSON schema; ``sees_images``: image parts in
+    user messages reach a vision encoder (frames may be shown to the planner); ``streams``:
+    ``complete`` accepts ``on_token`` and streams content through it."""
+
+    tool_calls: bool = False
+    json_schema: bool = False
+    sees_images: bool = False
+    streams: bool = False
+
+
 @runtime_checkable
 class ChatModel(Protocol):
     ref: str
+    capabilities: ChatCapabilities
 
     def complete(
         self,

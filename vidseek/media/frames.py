@@ -22,6 +22,9 @@ second, frames downscaled to 448 px, medians of 3 runs):
 PyAV is as fast or faster everywhere and needs no up-front index; decord is the automatic
 fallback when PyAV fails to open or seek a file.
 
+Frames come out as displayed: a stored display rotation (phone videos) is applied (PyAV: by
+:mod:`vidseek.media.orient`; decord turns frames itself and is refused for mirrored matrices).
+
 Sampling is by timestamp: the frame returned for time t is the last frame whose presentation
 time is <= t (the frame on screen at t); times before the first frame give the first frame, times
 after the end give the last one. Frame times are relative to the stream start.
@@ -33,7 +36,8 @@ import bisect
 import gc
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -41,8 +45,17 @@ import numpy as np
 
 from vidseek.config import Settings
 from vidseek.errors import VideoError
-from vidseek.media.probe import check_path, frame_times, probe
-from vidseek.media.types import Frame, VideoInfo
+from vidseek.media import orient
+from vidseek.media.packets import (
+    FrameClock,
+    counts,
+    demux,
+    frame_times,
+    make_unwrapper,
+    video_stream,
+)
+from vidseek.media.probe import check_path, probe
+from vidseek.media.types import DecodeDamage, Frame, VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +71,7 @@ class FrameSource(Protocol):
 
     backend: str
     info: VideoInfo
+    damage: DecodeDamage  # times of frames skipped as undecodable (damaged files)
 
     def frames_at(self, times_s: Sequence[float], max_side: int | None = None) -> list[Frame]:
         """Frames on screen at ``times_s`` (any order; the result follows the request order)."""
@@ -77,82 +91,150 @@ def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int
 
 
 class PyAVFrameSource:
-    """PyAV (libav*) decoding: seek to a keyframe, decode forward, convert only kept frames."""
+    """PyAV (libav*) decoding: seek to a keyframe, decode forward, convert only kept frames.
+
+    Damaged files: a packet the decoder rejects is skipped (its time goes to ``damage``) and
+    decoding goes on, as players do; the frame on screen at a time inside a damaged stretch is
+    the last one that decoded. Files whose timestamps restart (``info.discontinuities_s``) are
+    decoded forward from the start and never seeked by time, since their times repeat.
+    """
 
     backend = "pyav"
 
     def __init__(self, path: str | Path, info: VideoInfo, threads: int = 0) -> None:
-        import av
-
         self.path = Path(path)
         self.info = info
         self._threads = threads
+        self.damage = DecodeDamage()
+        self._orientation = orient.Orientation(info.rotation, info.mirrored)
+        self._jumpy = bool(info.discontinuities_s)
+        self._container = None
+        self._open()
+        self._keys = list(info.keyframes_s) or [0.0]
+        self._iter = None  # live (time, frame) iterator over the decoder
+        self._pending = None  # decoded (time, frame) not yet consumed (time > last request)
+        self._last = None  # last consumed (time, frame) (time <= last request)
+
+    def _open(self) -> None:
+        import av
+
+        if self._container is not None:
+            self._container.close()
         try:
             self._container = av.open(str(self.path), metadata_errors="ignore")
-            self._stream = self._container.streams.video[0]
-        except (av.error.FFmpegError, IndexError) as exc:
+        except av.error.FFmpegError as exc:
             raise VideoError(self.path, f"PyAV cannot open the video ({exc})") from None
-        stream = self._stream
-        if threads != 1:
+        stream = video_stream(self._container)
+        if stream is None:
+            raise VideoError(self.path, "PyAV finds no video stream")
+        if self._threads != 1:
             stream.thread_type = "AUTO"
-        stream.codec_context.thread_count = threads
+        stream.codec_context.thread_count = self._threads
+        self._stream = stream
         self._tb = float(stream.time_base)
         start = stream.start_time if stream.start_time is not None else 0
         self._base = start * self._tb
-        self._keys = list(info.keyframes_s)
-        self._iter = None  # live frame iterator over the decoder
-        self._pending = None  # decoded frame not yet consumed (pts > last request)
-        self._last = None  # last consumed frame (pts <= last request)
 
-    def _time(self, frame) -> float:
-        return round(frame.pts * self._tb - self._base, 6) if frame.pts is not None else 0.0
+    def _seconds(self, pts: int) -> float:
+        return round(pts * self._tb - self._base, 6)
+
+    def _decoded(self) -> Iterator[tuple[float, object]]:
+        """(time_s, frame) from the current file position on; undecodable packets are skipped
+        and their times recorded in ``damage``."""
+        import av
+
+        clock = FrameClock(make_unwrapper(self._container, self._stream)) if self._jumpy else None
+        stream = self._stream
+        for packet in chain(demux(self._container, stream), [None]):  # None: drain the decoder
+            sent = clock.sent(packet) if clock is not None and packet is not None else None
+            if clock is None and packet is not None:
+                sent = packet.pts
+            try:
+                frames = stream.decode(packet)
+            except av.error.FFmpegError as exc:
+                if sent is not None and counts(packet):
+                    self.damage.add([self._seconds(sent)])
+                log.debug("%s: skipped an undecodable packet (%s)", self.path, exc)
+                continue
+            for frame in frames:
+                if frame.pts is None:
+                    continue  # no time: cannot be placed
+                pts = clock.time_of(frame.pts) if clock is not None else frame.pts
+                yield self._seconds(pts), frame
 
     def _seek(self, key_s: float) -> None:
-        target = int(math.floor((key_s + self._base) / self._tb + 0.5))
-        self._container.seek(target, stream=self._stream, backward=True, any_frame=False)
-        self._iter = self._container.decode(self._stream)
+        if self._jumpy or key_s <= self._keys[0] + _EPS:
+            self._open()  # the start of the file: exact, and the only safe spot when times repeat
+        else:
+            target = int(math.floor((key_s + self._base) / self._tb + 0.5))
+            self._container.seek(target, stream=self._stream, backward=True, any_frame=False)
+        self._iter = self._decoded()
         self._pending = None
         self._last = None
 
     def _next(self):
         if self._pending is not None:
-            frame, self._pending = self._pending, None
-            return frame
+            item, self._pending = self._pending, None
+            return item
         if self._iter is None:
-            self._iter = self._container.decode(self._stream)
+            self._iter = self._decoded()
         return next(self._iter, None)
+
+    def _advance_to(self, t: float) -> None:
+        """Consume decoded frames up to time ``t`` (the first frame if none is that early)."""
+        while True:
+            item = self._next()
+            if item is None:
+                return
+            if item[0] > t + _EPS and self._last is not None:
+                self._pending = item
+                return
+            self._last = item
+
+    def _position_for(self, t: float) -> None:
+        """Decode up to ``t``; seek first when the frames at ``t`` are behind the decoder or far
+        enough ahead to skip."""
+        position = self._last[0] if self._last is not None else None
+        if self._jumpy:
+            if position is not None and position > t + _EPS:
+                self._seek(0.0)
+            self._advance_to(t)
+            return
+        k = max(bisect.bisect_right(self._keys, t + _EPS) - 1, 0)
+        fresh = position is None and self._iter is None
+        if position is None or position > t + _EPS or position < self._keys[k] - _EPS:
+            if not (fresh and k == 0):
+                self._seek(self._keys[k])
+        self._advance_to(t)
+        # nothing decodable before EOF (damage) or a seek that landed past the keyframe (formats
+        # without an index seek by reading timestamps): start from an earlier keyframe
+        while k > 0 and (self._last is None or self._last[0] > max(t, self._keys[k]) + _EPS):
+            k -= 1
+            self._seek(self._keys[k])
+            self._advance_to(t)
 
     def frames_at(self, times_s: Sequence[float], max_side: int | None = None) -> list[Frame]:
         import av
 
         if not len(times_s):
             return []
-        w, h = scaled_size(self.info.width, self.info.height, max_side)
+        w, h = orient.stored_size(
+            *scaled_size(self.info.width, self.info.height, max_side), self._orientation
+        )
         order = sorted(range(len(times_s)), key=lambda i: times_s[i])
         out: list[Frame | None] = [None] * len(times_s)
         kept = None  # (frame, image): consecutive requests on one frame share its image
         try:
             for i in order:
                 t = float(times_s[i])
-                key = self._keys[max(bisect.bisect_right(self._keys, t + _EPS) - 1, 0)]
-                position = self._time(self._last) if self._last is not None else None
-                if position is None or position > t + _EPS or position < key - _EPS:
-                    if not (position is None and self._iter is None and key == self._keys[0]):
-                        self._seek(key)
-                while True:
-                    frame = self._next()
-                    if frame is None:
-                        break
-                    if self._time(frame) > t + _EPS and self._last is not None:
-                        self._pending = frame
-                        break
-                    self._last = frame
+                self._position_for(t)
                 if self._last is None:
                     raise VideoError(self.path, f"no frame could be decoded at {t:.3f} s")
-                if kept is None or kept[0] is not self._last:
-                    image = self._last.to_ndarray(width=w, height=h, format="rgb24")
-                    kept = (self._last, image)
-                out[i] = Frame(time_s=self._time(self._last), image=kept[1], requested_s=t)
+                shown, frame = self._last
+                if kept is None or kept[0] is not frame:
+                    image = frame.to_ndarray(width=w, height=h, format="rgb24")
+                    kept = (frame, orient.apply(image, self._orientation))
+                out[i] = Frame(time_s=shown, image=kept[1], requested_s=t)
         except av.error.FFmpegError as exc:
             raise VideoError(self.path, f"decoding failed ({exc})") from None
         return out  # type: ignore[return-value]
@@ -160,7 +242,8 @@ class PyAVFrameSource:
     def close(self) -> None:
         self._iter = None
         self._pending = self._last = None
-        self._container.close()
+        if self._container is not None:
+            self._container.close()
 
     def __enter__(self) -> PyAVFrameSource:
         return self
@@ -183,7 +266,12 @@ class DecordFrameSource:
     ) -> None:
         self.path = Path(path)
         self.info = info
+        if info.mirrored:
+            raise VideoError(self.path, "decord cannot show a mirrored display matrix")
+        if info.discontinuities_s:
+            raise VideoError(self.path, "decord cannot read restarting timestamps")
         self._threads = threads
+        self.damage = DecodeDamage()  # decord fails on damage instead (PyAV then takes over)
         self._reopen_after = reopen_after_frames
         self._readers: dict[tuple[int, int], object] = {}
         self._decoded = 0
@@ -193,6 +281,7 @@ class DecordFrameSource:
     def _reader(self, size: tuple[int, int]):
         import decord
 
+        decord.logging.set_level(decord.logging.QUIET)
         reader = self._readers.get(size)
         if reader is None:
             self._drop_readers()
@@ -251,6 +340,12 @@ class DecordFrameSource:
         except Exception as exc:
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise VideoError(self.path, f"decord failed to decode ({msg})") from None
+        if batch.shape[1:3] != (size[1], size[0]):  # decord turns frames by the display matrix
+            raise VideoError(
+                self.path,
+                f"decord returns {batch.shape[2]}x{batch.shape[1]} frames, not "
+                f"{size[0]}x{size[1]} (display rotation {self.info.rotation})",
+            )
         self._decoded += len(unique)
         pos = {int(u): k for k, u in enumerate(unique)}
         return [

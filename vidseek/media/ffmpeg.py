@@ -51,8 +51,11 @@ def require_tool(tool: str) -> str:
 
 
 def run_tool(cmd: Sequence[str | Path], target: str | Path, timeout_s: float | None = None) -> str:
-    """Run one tool; on failure raise a one-line error naming the tool, the file and the reason."""
-    args = [str(c) for c in cmd]
+    """Run one tool; on failure raise a one-line error naming the tool, the file and the reason.
+
+    ``Path`` arguments are passed absolute, so that a file named ``-report`` or ``concat:x`` is
+    never read as an option or a protocol (pass every file name as a ``Path``)."""
+    args = [str(c.absolute()) if isinstance(c, Path) else str(c) for c in cmd]
     args[0] = require_tool(args[0])
     tool = Path(args[0]).name
     log.debug("running %s", " ".join(args))

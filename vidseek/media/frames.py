@@ -52,6 +52,7 @@ from vidseek.media.packets import (
     demux,
     frame_times,
     make_unwrapper,
+    open_container,
     video_stream,
 )
 from vidseek.media.probe import check_path, probe
@@ -121,7 +122,7 @@ class PyAVFrameSource:
         if self._container is not None:
             self._container.close()
         try:
-            self._container = av.open(str(self.path), metadata_errors="ignore")
+            self._container = open_container(self.path)
         except av.error.FFmpegError as exc:
             raise VideoError(self.path, f"PyAV cannot open the video ({exc})") from None
         stream = video_stream(self._container)

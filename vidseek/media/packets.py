@@ -14,6 +14,7 @@ and decoding use the same class, so their times agree.
 from __future__ import annotations
 
 import logging
+import re
 from array import array
 from collections import deque
 from dataclasses import dataclass
@@ -32,12 +33,26 @@ FORWARD_JUMP_S = 10.0  # ffmpeg's dts_delta_threshold
 BACKWARD_JUMP_S = 0.5  # sloppy muxers step back a frame or two; a restart goes back further
 
 
+# libav may only read the local file it is given: no network, no other protocols (a playlist
+# inside a "video" must not make vidseek fetch URLs)
+AV_OPTIONS = {"protocol_whitelist": "file"}
+# demuxers that read other files or URLs named inside the file: playlists, not videos
+PLAYLIST_FORMATS = frozenset({"concat", "hls", "dash", "webm_dash_manifest", "tee", "ffmetadata"})
+
+
 def av_error_text(exc: Exception) -> str:
     """A libav error as one line, without the path PyAV appends (the caller names the file)."""
     text = str(exc).strip()
     if ": '" in text:
         text = text.split(": '")[0]
-    return text.replace("\n", " ")
+    return re.sub(r"^\[Errno -?\d+\]\s*", "", text.replace("\n", " "))
+
+
+def open_container(path: Path):
+    """``av.open`` of a local file, reading nothing else (see ``AV_OPTIONS``)."""
+    import av
+
+    return av.open(str(path), metadata_errors="ignore", options=dict(AV_OPTIONS))
 
 
 class Unwrapper:
@@ -233,7 +248,7 @@ def open_video(path: Path):
     import av
 
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = open_container(path)
     except av.error.FFmpegError as exc:
         raise VideoError(path, f"cannot open the video ({av_error_text(exc)})") from None
     stream = video_stream(container)

@@ -227,8 +227,23 @@ def _report(path: Path, info: VideoInfo, seen: DecodeDamage, damage: DecodeDamag
     log.warning("%s: %d undecodable frame(s) skipped (damaged at %s)", path, len(seen), spans)
 
 
+def _os_threads() -> int:
+    """Threads of this process, native ones included (libav's frame threads of an open
+    decoder, OpenMP pools): ``threading.active_count()`` sees only Python's, and a fork next to
+    a native thread that holds a lock deadlocks the child."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+# threads that exist once numpy and libav are loaded (OpenBLAS's idle pool, fork-safe through
+# its atfork handlers); more than these means someone is decoding or computing right now
+_BASELINE_THREADS = _os_threads()
+
+
 def _mp_context() -> mp.context.BaseContext:
-    """fork when this process runs one thread (fast start, no re-import of ``__main__``), else
+    """fork when this process runs no other thread (fast start, no re-import of ``__main__``), else
     forkserver: forking a process whose other threads hold locks (torch, CUDA, a web server, a
     progress bar) can deadlock the child, while a forkserver is a clean single-threaded process,
     started once per interpreter with this module preloaded, so later pools start in
@@ -241,7 +256,8 @@ def _mp_context() -> mp.context.BaseContext:
         except Exception:  # noqa: BLE001 - an odd torch build: be safe
             cuda = True
     methods = mp.get_all_start_methods()
-    if threading.active_count() == 1 and not cuda and "fork" in methods:
+    quiet = threading.active_count() == 1 and _os_threads() <= _BASELINE_THREADS
+    if quiet and not cuda and "fork" in methods:
         return mp.get_context("fork")
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")

@@ -26,7 +26,9 @@ from vidseek.config import Settings
 from vidseek.errors import VideoError
 from vidseek.media import orient
 from vidseek.media.packets import (
+    PLAYLIST_FORMATS,
     av_error_text,
+    open_container,
     frame_times,
     read_index,
     stream_kinds,
@@ -87,7 +89,7 @@ def check_path(path: str | Path) -> Path:
 # container signatures: a file that starts like a video but cannot be opened is cut or corrupt
 _MAGIC = ((4, b"ftyp"), (0, b"\x1aE\xdf\xa3"), (0, b"RIFF"), (0, b"FLV"), (0, b"OggS"))
 # libav reads single pictures as one-frame videos: they are not videos
-_STILL_FORMATS = ("image2", "_pipe", "gif", "webp", "apng")
+_STILL_FORMATS = ("image2", "_pipe")
 
 
 def _looks_like_video(head: bytes) -> bool:
@@ -103,7 +105,8 @@ def _unreadable(path: Path, exc: Exception) -> str:
     reason = av_error_text(exc)
     try:
         res = subprocess.run(
-            ["ffprobe", "-v", "error", "-i", str(path)],  # absolute: never read as an option
+            # absolute: never read as an option; local file only: never fetches what it names
+            ["ffprobe", "-v", "error", "-protocol_whitelist", "file", "-i", str(path)],
             capture_output=True,
             text=True,
             timeout=30,
@@ -169,15 +172,17 @@ def probe(path: str | Path, settings: Settings) -> VideoInfo:
 
     p = check_path(path)
     try:
-        container = av.open(str(p), metadata_errors="ignore")
+        container = open_container(p)
     except av.error.FFmpegError as exc:
         raise VideoError(p, _unreadable(p, exc)) from None
     try:
+        fmt = container.format.name or ""
+        if set(fmt.split(",")) & PLAYLIST_FORMATS:
+            raise VideoError(p, f"is a playlist ({fmt}), not a video file")
         stream = video_stream(container)
         if stream is None:
             found = ", ".join(stream_kinds(container))
             raise VideoError(p, f"has no video stream (found: {found})")
-        fmt = container.format.name or ""
         if any(f in fmt for f in _STILL_FORMATS) and not container.streams.audio:
             raise VideoError(p, f"is a still image ({stream.codec_context.name}), not a video")
         ctx = stream.codec_context

@@ -187,12 +187,14 @@ def fragmented(d: Path, cut: bool) -> Path:
     return out
 
 
-def ts_joined(d: Path) -> Path:
-    """Two 5 s MPEG-TS files joined with ``cat``: the second restarts the timestamps."""
+def ts_joined(d: Path, offset_s: float = 0.0, name: str = "ts_joined.ts") -> Path:
+    """Two 5 s MPEG-TS files joined with ``cat``: the second restarts the timestamps (or, with
+    ``offset_s``, jumps that far ahead)."""
     a, b = d / ".a.ts", d / ".b.ts"
     ff(*src(5), *X264, "-an", a)
-    ff("-f", "lavfi", "-i", f"smptebars=s=320x240:r={FPS}:d=5", *X264, "-an", b)
-    out = d / "ts_joined.ts"
+    ff("-f", "lavfi", "-i", f"smptebars=s=320x240:r={FPS}:d=5", *X264, "-an",
+       "-output_ts_offset", f"{offset_s:g}", b)  # fmt: skip
+    out = d / name
     out.write_bytes(a.read_bytes() + b.read_bytes())
     a.unlink()
     b.unlink()
@@ -649,6 +651,13 @@ CASES: list[Case] = [
     Case("damaged_middle", damaged_middle, True, size=(320, 240), duration_s=25.0, damaged=True),
     Case("fragmented_cut", lambda d: fragmented(d, cut=True), True, size=(320, 240), damaged=True),
     Case("ts_joined", ts_joined, True, size=(320, 240), duration_s=10.0),
+    Case(
+        "ts_jump_3h",
+        lambda d: ts_joined(d, 3 * 3600.0, "ts_jump_3h.ts"),
+        True,
+        size=(320, 240),
+        duration_s=10.0,
+    ),  # fmt: skip
     # --- valid: odd names (run as ./NAME from their folder) ---
     Case("name_report", copy_of("-report.mp4"), True, size=(320, 240)),
     Case("name_dash_start", copy_of("-dash_start.mp4"), True, size=(320, 240)),

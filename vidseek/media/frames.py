@@ -96,16 +96,20 @@ class PyAVFrameSource:
 
     Damaged files: a packet the decoder rejects is skipped (its time goes to ``damage``) and
     decoding goes on, as players do; the frame on screen at a time inside a damaged stretch is
-    the last one that decoded. Files whose timestamps restart (``info.discontinuities_s``) are
+    the last one that decoded. libav's frame threading may drop a damaged frame without saying
+    so; ``frame_threads=False`` (slice threads only) makes ``damage`` exact. Files whose timestamps restart (``info.discontinuities_s``) are
     decoded forward from the start and never seeked by time, since their times repeat.
     """
 
     backend = "pyav"
 
-    def __init__(self, path: str | Path, info: VideoInfo, threads: int = 0) -> None:
+    def __init__(
+        self, path: str | Path, info: VideoInfo, threads: int = 0, frame_threads: bool = True
+    ) -> None:
         self.path = Path(path)
         self.info = info
         self._threads = threads
+        self._thread_type = "AUTO" if frame_threads else "SLICE"
         self.damage = DecodeDamage()
         self._orientation = orient.Orientation(info.rotation, info.mirrored)
         self._jumpy = bool(info.discontinuities_s)
@@ -129,7 +133,7 @@ class PyAVFrameSource:
         if stream is None:
             raise VideoError(self.path, "PyAV finds no video stream")
         if self._threads != 1:
-            stream.thread_type = "AUTO"
+            stream.thread_type = self._thread_type
         stream.codec_context.thread_count = self._threads
         self._stream = stream
         self._tb = float(stream.time_base)
@@ -376,9 +380,9 @@ def resolve_backend(settings: Settings, backend: str | None = None) -> str:
     return name
 
 
-def _make(name: str, path: Path, info: VideoInfo, threads: int) -> FrameSource:
+def _make(name: str, path: Path, info: VideoInfo, threads: int, frame_threads: bool) -> FrameSource:
     if name == "pyav":
-        return PyAVFrameSource(path, info, threads=threads)
+        return PyAVFrameSource(path, info, threads=threads, frame_threads=frame_threads)
     return DecordFrameSource(path, info, threads=threads)
 
 
@@ -395,9 +399,12 @@ def open_frame_source(
     info: VideoInfo | None = None,
     threads: int = 0,
     fallback: bool = True,
+    frame_threads: bool = True,
 ) -> FrameSource:
     """Open a :class:`FrameSource`; when the chosen backend fails to open or seek the file, the
-    other backend is tried (unless ``fallback`` is False). ``threads``: decoder threads (0 = auto)."""
+    other backend is tried (unless ``fallback`` is False). ``threads``: decoder threads (0 = auto);
+    ``frame_threads=False`` keeps PyAV to slice threads, so that it reports every damaged frame
+    (see :class:`PyAVFrameSource`)."""
     p = check_path(path)
     info = info or probe(p, settings)
     first = resolve_backend(settings, backend)
@@ -406,7 +413,7 @@ def open_frame_source(
     for name in names:
         source = None
         try:
-            source = _make(name, p, info, threads)
+            source = _make(name, p, info, threads, frame_threads)
             _seek_check(source, info)
             if errors:
                 log.warning("%s: using %s after: %s", p, name, "; ".join(errors))

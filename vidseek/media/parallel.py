@@ -195,7 +195,8 @@ def iter_frame_batches(
     n_workers = 1 if info.discontinuities_s else resolve_workers(settings, workers)
     ranges = split_at_keyframes(times, info.keyframes_s, n_workers * _CHUNKS_PER_WORKER)
     n_workers = min(n_workers, len(ranges))
-    source = open_frame_source(p, settings, backend=backend, info=info)
+    # one process: slice threads only, so that every undecodable frame is reported
+    source = open_frame_source(p, settings, backend=backend, info=info, frame_threads=n_workers > 1)
     seen = DecodeDamage()
     if n_workers <= 1:
         try:

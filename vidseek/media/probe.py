@@ -28,8 +28,8 @@ from vidseek.media import orient
 from vidseek.media.packets import (
     PLAYLIST_FORMATS,
     av_error_text,
-    open_container,
     frame_times,
+    open_container,
     read_index,
     stream_kinds,
     video_stream,

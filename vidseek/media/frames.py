@@ -6,7 +6,8 @@ Two backends:
   that skips frames, decodes forward, and converts/downscales only the frames that are kept, in
   libswscale. It needs no frame index, so variable-frame-rate files and long files cost nothing
   up front.
-- ``decord`` (:class:`DecordFrameSource`): decord's VideoReader, which builds a frame index on
+- ``decord`` (:class:`DecordFrameSource`, in :mod:`vidseek.media.decord_source`): decord's
+  VideoReader, which builds a frame index on
   open and resizes in its decoder. decord is unmaintained and leaks memory on long files, so a
   reader is bounded: it is re-opened after ``reopen_after_frames`` frames and closed with the
   source (one reader per worker process, one per video).
@@ -33,7 +34,6 @@ after the end give the last one. Frame times are relative to the stream start.
 from __future__ import annotations
 
 import bisect
-import gc
 import logging
 import math
 from collections.abc import Iterator, Sequence
@@ -41,16 +41,15 @@ from itertools import chain
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-import numpy as np
-
 from vidseek.config import Settings
 from vidseek.errors import VideoError
 from vidseek.media import orient
+from vidseek.media.decord_source import DecordFrameSource
+from vidseek.media.orient import scaled_size
 from vidseek.media.packets import (
     FrameClock,
     counts,
     demux,
-    frame_times,
     make_unwrapper,
     open_container,
     video_stream,
@@ -59,6 +58,17 @@ from vidseek.media.probe import check_path, probe
 from vidseek.media.types import DecodeDamage, Frame, VideoInfo
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "BACKENDS",
+    "DecordFrameSource",
+    "FrameSource",
+    "PyAVFrameSource",
+    "frames_at",
+    "open_frame_source",
+    "resolve_backend",
+    "scaled_size",
+]
 
 BACKENDS = ("pyav", "decord")
 DEFAULT_BACKEND = "pyav"
@@ -79,16 +89,6 @@ class FrameSource(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
-    """Output size that fits ``max_side`` (never upscales; keeps even sizes for the scalers)."""
-    if not max_side or max(width, height) <= max_side:
-        return width, height
-    scale = max_side / max(width, height)
-    w = max(2, int(round(width * scale / 2)) * 2)
-    h = max(2, int(round(height * scale / 2)) * 2)
-    return min(w, width), min(h, height)
 
 
 class PyAVFrameSource:
@@ -251,117 +251,6 @@ class PyAVFrameSource:
             self._container.close()
 
     def __enter__(self) -> PyAVFrameSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class DecordFrameSource:
-    """decord decoding with a bounded reader (re-opened every ``reopen_after_frames`` frames)."""
-
-    backend = "decord"
-
-    def __init__(
-        self,
-        path: str | Path,
-        info: VideoInfo,
-        threads: int = 0,
-        reopen_after_frames: int = 2000,
-    ) -> None:
-        self.path = Path(path)
-        self.info = info
-        if info.mirrored:
-            raise VideoError(self.path, "decord cannot show a mirrored display matrix")
-        if info.discontinuities_s:
-            raise VideoError(self.path, "decord cannot read restarting timestamps")
-        self._threads = threads
-        self.damage = DecodeDamage()  # decord fails on damage instead (PyAV then takes over)
-        self._reopen_after = reopen_after_frames
-        self._readers: dict[tuple[int, int], object] = {}
-        self._decoded = 0
-        self._times: np.ndarray | None = None
-        self._reader((info.width, info.height))  # fail now, not at the first request
-
-    def _reader(self, size: tuple[int, int]):
-        import decord
-
-        decord.logging.set_level(decord.logging.QUIET)
-        reader = self._readers.get(size)
-        if reader is None:
-            self._drop_readers()
-            w, h = size
-            kwargs = (
-                {} if (w, h) == (self.info.width, self.info.height) else {"width": w, "height": h}
-            )
-            try:
-                reader = decord.VideoReader(
-                    str(self.path), ctx=decord.cpu(0), num_threads=self._threads, **kwargs
-                )
-            except Exception as exc:  # decord raises its own DECORDError and RuntimeError
-                msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise VideoError(self.path, f"decord cannot open the video ({msg})") from None
-            if self._times is None:
-                self._times = self._frame_times(reader)
-            self._readers[size] = reader
-        return reader
-
-    def _frame_times(self, reader) -> np.ndarray:
-        """Exact frame times from the packet index; decord's own are float32 (0.2 ms off at
-        1 h), which would map a request at a frame's exact time to the frame before."""
-        times = frame_times(self.path)
-        if len(times) != len(reader):
-            log.warning(
-                "%s: decord sees %d frames, the packet index %d; using decord's timestamps",
-                self.path,
-                len(reader),
-                len(times),
-            )
-            ts = reader.get_frame_timestamp(np.arange(len(reader)))[:, 0].astype(np.float64)
-            times = np.round(ts - ts.min(), 6)
-        return times
-
-    def _drop_readers(self) -> None:
-        if self._readers:
-            self._readers.clear()
-            gc.collect()
-
-    def frames_at(self, times_s: Sequence[float], max_side: int | None = None) -> list[Frame]:
-        if not len(times_s):
-            return []
-        size = scaled_size(self.info.width, self.info.height, max_side)
-        if self._decoded >= self._reopen_after:
-            self._drop_readers()
-            self._decoded = 0
-        reader = self._reader(size)
-        times = self._times
-        assert times is not None
-        req = np.asarray(times_s, dtype=np.float64)
-        idx = np.searchsorted(times, req + _EPS, side="right") - 1
-        idx = np.clip(idx, 0, len(times) - 1)
-        unique = np.unique(idx)
-        try:
-            batch = reader.get_batch(unique.tolist()).asnumpy()
-        except Exception as exc:
-            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise VideoError(self.path, f"decord failed to decode ({msg})") from None
-        if batch.shape[1:3] != (size[1], size[0]):  # decord turns frames by the display matrix
-            raise VideoError(
-                self.path,
-                f"decord returns {batch.shape[2]}x{batch.shape[1]} frames, not "
-                f"{size[0]}x{size[1]} (display rotation {self.info.rotation})",
-            )
-        self._decoded += len(unique)
-        pos = {int(u): k for k, u in enumerate(unique)}
-        return [
-            Frame(time_s=float(times[j]), image=batch[pos[int(j)]], requested_s=float(t))
-            for j, t in zip(idx, req, strict=True)
-        ]
-
-    def close(self) -> None:
-        self._drop_readers()
-
-    def __enter__(self) -> DecordFrameSource:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,4 +1,6 @@
-"""Display orientation: phones store pictures sideways and say how to turn them.
+"""Picture geometry of decoded frames: display orientation and output size.
+
+Phones store pictures sideways and say how to turn them.
 
 An MP4/MOV (or MKV) video stream may carry a display matrix (ffprobe shows it as "rotation").
 Players turn the stored picture by it; the models must see what people see, so every frame
@@ -77,6 +79,16 @@ def apply(image: np.ndarray, orientation: Orientation) -> np.ndarray:
     if orientation.mirror:
         out = out[:, ::-1]
     return np.ascontiguousarray(out)
+
+
+def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """Output size that fits ``max_side`` (never upscales; keeps even sizes for the scalers)."""
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    w = max(2, int(round(width * scale / 2)) * 2)
+    h = max(2, int(round(height * scale / 2)) * 2)
+    return min(w, width), min(h, height)
 
 
 def stored_size(width: int, height: int, orientation: Orientation) -> tuple[int, int]:

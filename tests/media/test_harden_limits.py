@@ -86,3 +86,16 @@ def test_probe_memory_is_flat_on_a_long_packet_index(tmp_path: Path) -> None:
     assert big.rc == 0 and small.rc == 0, str(big)
     assert '"frame_count": 36000' in big.stdout
     assert big.max_rss_mb - small.max_rss_mb < 40, (big.max_rss_mb, small.max_rss_mb)
+
+
+def test_audio_running_on_past_the_video_is_cut_at_its_end(tmp_path: Path, settings) -> None:
+    """2 s of video with 60 s of sound: the WAV for speech holds the video's 2 s."""
+    from vidseek.media.ffmpeg import extract_audio, wav_duration_s
+    from vidseek.media.probe import probe
+
+    video = tmp_path / "short_video_long_audio.mkv"
+    fc.ff(*fc.src(2), *fc.tone(60), *fc.X264, "-c:a", "aac", video)
+    info = probe(video, settings)
+    assert info.duration_s == pytest.approx(2.0, abs=0.11)
+    wav = extract_audio(video, tmp_path / "a.wav", max_duration_s=info.duration_s)
+    assert wav is not None and wav_duration_s(wav) == pytest.approx(2.0, abs=0.05)

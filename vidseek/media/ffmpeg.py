@@ -466,8 +466,14 @@ def mix_speech(
     return dst
 
 
-def extract_audio(video: str | Path, wav_path: str | Path, sample_rate: int = 16000) -> Path | None:
-    """Decode the first audio stream to 16-bit mono WAV; ``None`` when the video has no audio."""
+def extract_audio(
+    video: str | Path,
+    wav_path: str | Path,
+    sample_rate: int = 16000,
+    max_duration_s: float | None = None,
+) -> Path | None:
+    """Decode the first audio stream to 16-bit mono WAV; ``None`` when the video has no audio.
+    ``max_duration_s`` (the video's duration) bounds the WAV when the audio runs on for hours."""
     video = _need_file(Path(video))
     if not has_audio(video):
         return None
@@ -490,6 +496,7 @@ def extract_audio(video: str | Path, wav_path: str | Path, sample_rate: int = 16
             str(sample_rate),
             "-c:a",
             "pcm_s16le",
+            *(["-t", f"{max_duration_s:.3f}"] if max_duration_s else []),
             wav_path,
         ],
         video,

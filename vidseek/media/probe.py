@@ -14,6 +14,7 @@ link) the user gave; nothing is resolved.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -69,7 +70,7 @@ def check_path(path: str | Path) -> Path:
         try:
             p.stat()
         except OSError as exc:
-            if exc.errno == 40:  # ELOOP
+            if exc.errno == errno.ELOOP:
                 raise VideoError(p, "is a symbolic link loop") from None
         raise VideoError(p, f"is a broken symbolic link (to {os.readlink(p)})")
     if not p.exists():

@@ -35,6 +35,9 @@ class MediaSettings(BaseModel):
     max_pixels: int = Field(
         8192 * 4320, description="larger frames are refused as a huge resolution"
     )
+    max_duration_s: float = Field(
+        24 * 3600.0, description="longer videos are refused (index size grows with duration)"
+    )
     shot_threshold: float = Field(
         3.0, description="adaptive threshold: MADs above the local median"
     )

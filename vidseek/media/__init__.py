@@ -12,9 +12,10 @@ from vidseek.media.frames import (
 from vidseek.media.parallel import iter_frame_batches, sample_times
 from vidseek.media.probe import probe, video_id
 from vidseek.media.shots import ShotDetector, detect_shots, refine_shots
-from vidseek.media.types import Frame, Shot, Span, VideoInfo
+from vidseek.media.types import DecodeDamage, Frame, Shot, Span, VideoInfo
 
 __all__ = [
+    "DecodeDamage",
     "DecordFrameSource",
     "Frame",
     "FrameSource",

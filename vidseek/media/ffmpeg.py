@@ -51,8 +51,11 @@ def require_tool(tool: str) -> str:
 
 
 def run_tool(cmd: Sequence[str | Path], target: str | Path, timeout_s: float | None = None) -> str:
-    """Run one tool; on failure raise a one-line error naming the tool, the file and the reason."""
-    args = [str(c) for c in cmd]
+    """Run one tool; on failure raise a one-line error naming the tool, the file and the reason.
+
+    ``Path`` arguments are passed absolute, so that a file named ``-report`` or ``concat:x`` is
+    never read as an option or a protocol (pass every file name as a ``Path``)."""
+    args = [str(c.absolute()) if isinstance(c, Path) else str(c) for c in cmd]
     args[0] = require_tool(args[0])
     tool = Path(args[0]).name
     log.debug("running %s", " ".join(args))
@@ -463,8 +466,14 @@ def mix_speech(
     return dst
 
 
-def extract_audio(video: str | Path, wav_path: str | Path, sample_rate: int = 16000) -> Path | None:
-    """Decode the first audio stream to 16-bit mono WAV; ``None`` when the video has no audio."""
+def extract_audio(
+    video: str | Path,
+    wav_path: str | Path,
+    sample_rate: int = 16000,
+    max_duration_s: float | None = None,
+) -> Path | None:
+    """Decode the first audio stream to 16-bit mono WAV; ``None`` when the video has no audio.
+    ``max_duration_s`` (the video's duration) bounds the WAV when the audio runs on for hours."""
     video = _need_file(Path(video))
     if not has_audio(video):
         return None
@@ -487,6 +496,7 @@ def extract_audio(video: str | Path, wav_path: str | Path, sample_rate: int = 16
             str(sample_rate),
             "-c:a",
             "pcm_s16le",
+            *(["-t", f"{max_duration_s:.3f}"] if max_duration_s else []),
             wav_path,
         ],
         video,

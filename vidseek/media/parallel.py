@@ -30,7 +30,7 @@ from vidseek.config import Settings
 from vidseek.errors import VideoError
 from vidseek.media.frames import FrameSource, open_frame_source
 from vidseek.media.probe import check_path, probe
-from vidseek.media.types import Frame, VideoInfo
+from vidseek.media.types import DecodeDamage, Frame, VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +94,16 @@ def _init_worker(path: str, info: VideoInfo, backend: str, settings_json: str) -
     )
 
 
-def _decode_chunk(times: list[float], max_side: int | None) -> tuple[np.ndarray, np.ndarray, str]:
+_Chunk = tuple[np.ndarray, np.ndarray, str, list[float]]
+
+
+def _decode_chunk(times: list[float], max_side: int | None) -> _Chunk:
     """Decode one interval; the frames go back through one shared-memory block (a single
-    memcpy on each side instead of pickling tens of MB through a pipe)."""
-    frames = _worker_source["source"].frames_at(times, max_side=max_side)
+    memcpy on each side instead of pickling tens of MB through a pipe), with the times of the
+    frames the worker had to skip as undecodable so far."""
+    source = _worker_source["source"]
+    frames = source.frames_at(times, max_side=max_side)
+    skipped = sorted(source.damage.times_s)
     shown = np.array([f.time_s for f in frames], dtype=np.float64)
     requested = np.array(times, dtype=np.float64)
     h, w, _ = frames[0].image.shape
@@ -109,14 +115,16 @@ def _decode_chunk(times: list[float], max_side: int | None) -> tuple[np.ndarray,
         for i, f in enumerate(frames):
             out[i] = f.image
         del out
-        return shown, requested, f"{shm.name}:{len(frames)}:{h}:{w}"
+        return shown, requested, f"{shm.name}:{len(frames)}:{h}:{w}", skipped
     finally:
         shm.close()
 
 
-def _take(result: tuple[np.ndarray, np.ndarray, str]) -> list[Frame]:
+def _take(result: _Chunk, damage: DecodeDamage | None = None) -> list[Frame]:
     """Copy a chunk out of its shared-memory block, free the block, wrap the frames."""
-    shown, requested, handle = result
+    shown, requested, handle, skipped = result
+    if damage is not None:
+        damage.add(skipped)
     name, n, h, w = handle.split(":")
     shm = shared_memory.SharedMemory(name=name)
     try:
@@ -164,12 +172,16 @@ def iter_frame_batches(
     max_side: int | None = None,
     backend: str | None = None,
     info: VideoInfo | None = None,
+    damage: DecodeDamage | None = None,
 ) -> Iterator[list[Frame]]:
     """Frames at ``times_s`` (non-decreasing) as batches of ``batch_size``, in time order.
 
     ``workers``: processes (default ``media.decode_workers``; 0 = all cores; 1 = decode in this
     process). The backend is resolved (with its fallback) once here, then used by all workers,
-    so the pixels do not depend on the number of workers.
+    so the pixels do not depend on the number of workers. Frames come out upright (display
+    rotation applied). ``damage`` collects the times of frames skipped as undecodable (a damaged
+    recording); ``damage.gaps(...)`` turns them into ``VideoInfo.gaps_s``. Files whose
+    timestamps restart are decoded in this process (their times cannot be seeked).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
@@ -180,26 +192,59 @@ def iter_frame_batches(
     info = info or probe(p, settings)
     if not times:
         return
-    n_workers = resolve_workers(settings, workers)
+    n_workers = 1 if info.discontinuities_s else resolve_workers(settings, workers)
     ranges = split_at_keyframes(times, info.keyframes_s, n_workers * _CHUNKS_PER_WORKER)
     n_workers = min(n_workers, len(ranges))
-    source = open_frame_source(p, settings, backend=backend, info=info)
+    # one process: slice threads only, so that every undecodable frame is reported
+    source = open_frame_source(p, settings, backend=backend, info=info, frame_threads=n_workers > 1)
+    seen = DecodeDamage()
     if n_workers <= 1:
         try:
             chunks = (source.frames_at(times[a:b], max_side=max_side) for a, b in ranges)
             yield from _rebatch(chunks, batch_size)
         finally:
+            seen.add(source.damage.times_s)
             source.close()
+            _report(p, info, seen, damage)
         return
     chosen = source.backend
     source.close()
-    yield from _rebatch(
-        _parallel_chunks(p, info, chosen, settings, times, ranges, n_workers, max_side), batch_size
-    )
+    try:
+        yield from _rebatch(
+            _parallel_chunks(p, info, chosen, settings, times, ranges, n_workers, max_side, seen),
+            batch_size,
+        )
+    finally:
+        _report(p, info, seen, damage)
+
+
+def _report(path: Path, info: VideoInfo, seen: DecodeDamage, damage: DecodeDamage | None) -> None:
+    if not seen:
+        return
+    if damage is not None:
+        damage.add(seen.times_s)
+    gaps = seen.gaps(1.0 / info.fps if info.fps > 0 else 0.04)
+    spans = ", ".join(f"{a:.2f}-{b:.2f} s" for a, b in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
+    log.warning("%s: %d undecodable frame(s) skipped (damaged at %s)", path, len(seen), spans)
+
+
+def _os_threads() -> int:
+    """Threads of this process, native ones included (libav's frame threads of an open
+    decoder, OpenMP pools): ``threading.active_count()`` sees only Python's, and a fork next to
+    a native thread that holds a lock deadlocks the child."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+# threads that exist once numpy and libav are loaded (OpenBLAS's idle pool, fork-safe through
+# its atfork handlers); more than these means someone is decoding or computing right now
+_BASELINE_THREADS = _os_threads()
 
 
 def _mp_context() -> mp.context.BaseContext:
-    """fork when this process runs one thread (fast start, no re-import of ``__main__``), else
+    """fork when this process runs no other thread (fast start, no re-import of ``__main__``), else
     forkserver: forking a process whose other threads hold locks (torch, CUDA, a web server, a
     progress bar) can deadlock the child, while a forkserver is a clean single-threaded process,
     started once per interpreter with this module preloaded, so later pools start in
@@ -212,7 +257,8 @@ def _mp_context() -> mp.context.BaseContext:
         except Exception:  # noqa: BLE001 - an odd torch build: be safe
             cuda = True
     methods = mp.get_all_start_methods()
-    if threading.active_count() == 1 and not cuda and "fork" in methods:
+    quiet = threading.active_count() == 1 and _os_threads() <= _BASELINE_THREADS
+    if quiet and not cuda and "fork" in methods:
         return mp.get_context("fork")
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
@@ -230,6 +276,7 @@ def _parallel_chunks(
     ranges: list[tuple[int, int]],
     n_workers: int,
     max_side: int | None,
+    damage: DecodeDamage,
 ) -> Iterator[list[Frame]]:
     ctx = _mp_context()
     pool = ProcessPoolExecutor(
@@ -254,7 +301,7 @@ def _parallel_chunks(
             nxt = next(todo, None)
             if nxt is not None:
                 pending.append(pool.submit(_decode_chunk, times[nxt[0] : nxt[1]], max_side))
-            yield _take(result)
+            yield _take(result, damage)
     finally:
         for fut in pending:
             fut.cancel()

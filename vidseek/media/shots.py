@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from vidseek.config import Settings
-from vidseek.media.types import Frame, Shot, VideoInfo
+from vidseek.media.types import DecodeDamage, Frame, Shot, VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -198,8 +198,10 @@ def detect_shots(
     fps: float = SHOT_FPS,
     info: VideoInfo | None = None,
     on_batch: Callable[[list[Frame]], None] | None = None,
+    damage: DecodeDamage | None = None,
 ) -> list[Shot]:
-    """Shots of a whole video, decoding small frames at ``fps`` in parallel, streamed."""
+    """Shots of a whole video, decoding small frames at ``fps`` in parallel, streamed
+    (``damage`` collects undecodable frames of a damaged file, see ``iter_frame_batches``)."""
     from vidseek.media.parallel import iter_frame_batches, sample_times
     from vidseek.media.probe import probe
 
@@ -207,7 +209,7 @@ def detect_shots(
     detector = ShotDetector(settings)
     times = sample_times(info.duration_s, fps)
     for batch in iter_frame_batches(
-        path, times, settings, batch_size=64, max_side=SHOT_MAX_SIDE, info=info
+        path, times, settings, batch_size=64, max_side=SHOT_MAX_SIDE, info=info, damage=damage
     ):
         detector.update(batch)
         if on_batch is not None:

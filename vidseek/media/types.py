@@ -10,7 +10,17 @@ import numpy as np
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What ``probe`` learns about a file, plus its content hash (design.md section 3)."""
+    """What ``probe`` learns about a file, plus its content hash.
+
+    ``width`` x ``height`` is the picture as displayed: a phone video stored sideways with a
+    display rotation reports its upright size, and every frame source returns upright frames.
+    ``rotation`` (degrees the stored picture turns counter-clockwise, ffprobe's sign) and
+    ``mirrored`` say how it is stored. ``discontinuities_s`` are the times where the file's own
+    timestamps restart (files joined with ``cat``); all times here are on one continuous
+    timeline. ``gaps_s`` are spans ``(start_s, end_s)`` whose frames could not be decoded (a
+    damaged recording): probe cannot see them, the decode pass fills them in (see
+    :class:`DecodeDamage`). ``warnings`` are one-line notes worth showing to people.
+    """
 
     path: Path
     video_id: str
@@ -23,6 +33,34 @@ class VideoInfo:
     has_audio: bool
     keyframes_s: tuple[float, ...] = field(default_factory=tuple)
     frame_count: int | None = None
+    rotation: int = 0
+    mirrored: bool = False
+    discontinuities_s: tuple[float, ...] = field(default_factory=tuple)
+    gaps_s: tuple[tuple[float, float], ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        # JSON round trips (the store) give lists: keep the value types hashable and comparable
+        norm = {
+            "keyframes_s": tuple(float(t) for t in self.keyframes_s),
+            "discontinuities_s": tuple(float(t) for t in self.discontinuities_s),
+            "gaps_s": tuple((float(a), float(b)) for a, b in self.gaps_s),
+            "warnings": tuple(str(w) for w in self.warnings),
+        }
+        for name, value in norm.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def stored_size(self) -> tuple[int, int]:
+        """(width, height) of the picture as stored in the file, before display rotation."""
+        if self.rotation in (90, 270):
+            return self.height, self.width
+        return self.width, self.height
+
+    @property
+    def damaged_s(self) -> float:
+        """Seconds of the video whose frames could not be decoded."""
+        return round(sum(b - a for a, b in self.gaps_s), 6)
 
 
 @dataclass(frozen=True)
@@ -56,3 +94,32 @@ class Shot(Span):
 
     index: int = 0
     transition: str = "cut"  # cut | gradual | start
+
+
+@dataclass
+class DecodeDamage:
+    """Collects the frames a decode pass had to skip (undecodable packets of a damaged file).
+
+    Pass one to :func:`~vidseek.media.parallel.iter_frame_batches` (or read a frame source's
+    ``damage``); afterwards :meth:`gaps` gives the undecodable spans for ``VideoInfo.gaps_s``.
+    """
+
+    times_s: set[float] = field(default_factory=set)
+
+    def add(self, times_s) -> None:
+        self.times_s.update(round(float(t), 6) for t in times_s)
+
+    def __len__(self) -> int:
+        return len(self.times_s)
+
+    def gaps(self, frame_interval_s: float) -> tuple[tuple[float, float], ...]:
+        """Undecodable frames merged into spans: frames closer than 1.5 frame intervals join one
+        span, and each span ends one frame interval after its last undecodable frame."""
+        step = max(float(frame_interval_s), 1e-3)
+        spans: list[list[float]] = []
+        for t in sorted(self.times_s):
+            if spans and t - spans[-1][1] <= 1.5 * step:
+                spans[-1][1] = t
+            else:
+                spans.append([t, t])
+        return tuple((round(a, 6), round(b + step, 6)) for a, b in spans)

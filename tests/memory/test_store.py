@@ -289,7 +289,7 @@ def test_rejects_bad_vectors(settings: Settings, tmp_path: Path) -> None:
 
 def test_batches_above_chroma_limit(settings: Settings, tmp_path: Path) -> None:
     store = SegmentStore(settings)
-    store._max_batch = 7  # force several batches on a small input
+    store.vectors.max_batch = 7  # force several batches on a small input
     store.upsert_video(make_info("vid1", tmp_path / "a.mp4"))
     times = [0.1 * k for k in range(30)]
     store.upsert_frame_vectors("vid1", times, unit(np.random.default_rng(0), 30, 4), "m")

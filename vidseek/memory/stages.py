@@ -1,7 +1,7 @@
 """The index stages as pure functions over batches of frames or segments (design.md section 4).
 
 Nothing here keeps state between calls, touches the database or the disk: the builder
-(``vidseek.memory.builder``) caches and checkpoints around these functions, and a Ray Data job can
+(``vidseek.memory.pipeline``) caches and checkpoints around these functions, and a Ray Data job can
 map the same functions over batches on many machines unchanged.
 """
 

@@ -1,4 +1,4 @@
-"""The index stages as pure functions over batches of frames or segments (design.md section 4).
+"""The index stages as pure functions over batches of frames or segments (see docs/architecture.md).
 
 Nothing here keeps state between calls, touches the database or the disk: the builder
 (``vidseek.memory.pipeline``) caches and checkpoints around these functions, and a Ray Data job can

@@ -4,7 +4,7 @@ For every stage the engine decides, from the stage cache, whether it is off (``s
 with the current digest (``cached``) or must run; it times the run, records it, reports progress
 and adds a ``StageResult``. The stage bodies (``frame_stages``, ``speech``, ``summaries``,
 ``captions``, ``write``) know nothing of this. The frame stages share one decode pass
-(``frame_pass``); an engine that runs them concurrently overrides ``frame_pass`` only.
+(``frame_pass``); an engine that runs them concurrently overrides ``open_frame_pass`` only.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from vidseek.memory.artefacts import Artefacts
 from vidseek.memory.pipeline import captions, speech, summaries, write
 from vidseek.memory.pipeline.cache import StageCache, video_lock
 from vidseek.memory.pipeline.context import StageFailed, StageOutcome, VideoJob
-from vidseek.memory.pipeline.frame_pass import FramePassTiming, run_frame_pass
+from vidseek.memory.pipeline.frame_pass import FramePass
 from vidseek.memory.pipeline.frame_stages import FrameStage, make_frame_stage
 from vidseek.memory.pipeline.plan import FRAME_STAGES, plan_digests
 from vidseek.memory.pipeline.report import BuildReport, StageResult
@@ -138,34 +138,35 @@ class LocalEngine:
         return reports
 
     # -- stages ----------------------------------------------------------------------------------
-    def frame_pass(
-        self,
-        job: VideoJob,
-        units: list[FrameStage],
-        finished: Callable[[str, StageOutcome, float], None],
-    ) -> FramePassTiming:
-        """Run the stale frame stages (the seam for a concurrent frame pass)."""
-        return run_frame_pass(job, units, finished)
+    def open_frame_pass(self, job: VideoJob, units: list[FrameStage]) -> FramePass:
+        """The pass that runs the stale frame stages (the seam for a concurrent frame pass: it
+        must offer ``totals()`` and ``run(finished)``)."""
+        return FramePass(job, units)
 
     def _frame_stages(self, job: VideoJob, report: BuildReport) -> None:
-        stale = []
-        for name in FRAME_STAGES:
-            reason = frame_stage_off(name, job)
-            if reason:
+        off = {name: frame_stage_off(name, job) for name in FRAME_STAGES}
+        cached = {
+            name for name in FRAME_STAGES if not off[name] and job.cache.fresh(name, f"{name}.json")
+        }
+        stale = [name for name in FRAME_STAGES if not off[name] and name not in cached]
+        frame_pass = self.open_frame_pass(job, [make_frame_stage(name, job) for name in stale])
+        totals = frame_pass.totals()
+        for name in FRAME_STAGES:  # every stage starts in STAGE_ORDER
+            if off[name]:
                 job.art.write_json(f"{name}.json", {"off": True})
-                self._skipped(job, report, name, reason)
-            elif job.cache.fresh(name, f"{name}.json"):
+                self._skipped(job, report, name, off[name])
+            elif name in cached:
                 self._cached(job, report, name)
             else:
-                stale.append(name)
+                total, done = totals[name]
+                job.progress.start(name, total=total, unit="frames", done=done)
         if not stale:
             return
-        units = [make_frame_stage(name, job) for name in stale]
 
         def finished(name: str, outcome: StageOutcome, seconds: float) -> None:
             self._done(job, report, name, outcome, seconds)
 
-        timing = self.frame_pass(job, units, finished)
+        timing = frame_pass.run(finished)
         report.decode_s += timing.decode_wait_s
         report.frame_pass_s += timing.wall_s
 

@@ -51,54 +51,62 @@ class FramePassTiming:
     decode_wait_s: float
 
 
-def run_frame_pass(
-    job: VideoJob,
-    units: list[FrameStage],
-    finished: Callable[[str, StageOutcome, float], None],
-) -> FramePassTiming:
-    """Run ``units`` over one decode pass; ``finished(name, outcome, seconds)`` is called for each
-    unit, in order, once its output is written (its parts are dropped right after)."""
-    duration = job.info.duration_s
-    feeds: list[_Feed] = []
-    for unit in units:
-        times = sample_times(duration, unit.fps)
-        feed = _Feed(unit, times, {time_key(t) for t in times})
-        if unit.checkpointed:  # resume: the parts of partial runs, and the times they cover
-            feed.covered, feed.parts = job.cache.load_parts(unit.name, arrays=unit.name == "frames")
-        feeds.append(feed)
-    todo: set[int] = set()
-    for feed in feeds:
-        todo |= feed.keys - feed.covered
-    times = sorted({t for feed in feeds for t in feed.times if time_key(t) in todo})
-    for feed in feeds:
-        done = len(feed.covered & feed.keys)
-        job.progress.start(feed.unit.name, total=len(feed.times), unit="frames", done=done)
-    side = max(unit.max_side for unit in units)
-    wait = 0.0
-    t0 = time.perf_counter()
-    for frames, waited in prefetch(iter_batches(job.video, times, job.settings, side, job.info)):
-        wait += waited
+class FramePass:
+    """One decode pass over the stale frame ``units`` of a video. Opening it loads their
+    checkpoint parts (so ``totals`` knows what is left); ``run`` does the rest."""
+
+    def __init__(self, job: VideoJob, units: list[FrameStage]) -> None:
+        self.job = job
+        self.feeds: list[_Feed] = []
+        for unit in units:
+            times = sample_times(job.info.duration_s, unit.fps)
+            feed = _Feed(unit, times, {time_key(t) for t in times})
+            if unit.checkpointed:  # resume: the parts of partial runs, and the times they cover
+                feed.covered, feed.parts = job.cache.load_parts(
+                    unit.name, arrays=unit.name == "frames"
+                )
+            self.feeds.append(feed)
+
+    def totals(self) -> dict[str, tuple[int, int]]:
+        """Stage -> (frames it samples, frames already covered by checkpoint parts)."""
+        return {f.unit.name: (len(f.times), len(f.covered & f.keys)) for f in self.feeds}
+
+    def run(self, finished: Callable[[str, StageOutcome, float], None]) -> FramePassTiming:
+        """Decode and feed every unit; ``finished(name, outcome, seconds)`` is called for each
+        unit, in order, once its output is written (its parts are dropped right after)."""
+        job, feeds = self.job, self.feeds
+        duration = job.info.duration_s
+        todo: set[int] = set()
         for feed in feeds:
-            sel = [
-                f
-                for f in frames
-                if (k := time_key(request_time(f))) in feed.keys and k not in feed.covered
-            ]
-            if sel:
-                _feed(job, feed, sel)
-    for feed in feeds:
-        _flush(job, feed)
-    wall = time.perf_counter() - t0
-    for feed in feeds:  # in order: shots refine with the frame embeddings written before them
-        t1 = time.perf_counter()
-        n = feed.unit.finish(feed.parts, job.art, duration)
-        feed.seconds += time.perf_counter() - t1
-        share = feed.processed / len(feed.times) if feed.times else 0.0
-        outcome = StageOutcome(f"{n} items", n, share * duration, {"items": n})
-        finished(feed.unit.name, outcome, feed.seconds)
-        job.cache.drop_parts(feed.unit.name)
-    log.info("frame pass: %.1f s, %.1f s waiting for frames", wall, wait)
-    return FramePassTiming(wall, wait)
+            todo |= feed.keys - feed.covered
+        times = sorted({t for feed in feeds for t in feed.times if time_key(t) in todo})
+        side = max(feed.unit.max_side for feed in feeds)
+        wait = 0.0
+        t0 = time.perf_counter()
+        batches = iter_batches(job.video, times, job.settings, side, job.info)
+        for frames, waited in prefetch(batches):
+            wait += waited
+            for feed in feeds:
+                sel = [
+                    f
+                    for f in frames
+                    if (k := time_key(request_time(f))) in feed.keys and k not in feed.covered
+                ]
+                if sel:
+                    _feed(job, feed, sel)
+        for feed in feeds:
+            _flush(job, feed)
+        wall = time.perf_counter() - t0
+        for feed in feeds:  # in order: shots refine with the frame embeddings written before them
+            t1 = time.perf_counter()
+            n = feed.unit.finish(feed.parts, job.art, duration)
+            feed.seconds += time.perf_counter() - t1
+            share = feed.processed / len(feed.times) if feed.times else 0.0
+            outcome = StageOutcome(f"{n} items", n, share * duration, {"items": n})
+            finished(feed.unit.name, outcome, feed.seconds)
+            job.cache.drop_parts(feed.unit.name)
+        log.info("frame pass: %.1f s, %.1f s waiting for frames", wall, wait)
+        return FramePassTiming(wall, wait)
 
 
 def _feed(job: VideoJob, feed: _Feed, sel: list[Any]) -> None:

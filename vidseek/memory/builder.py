@@ -17,13 +17,11 @@ from vidseek.memory.pipeline.decode import prefetch, resize_frames
 # older spellings (benchmarks/index.py and tests/tools import these two)
 _prefetch = prefetch
 _resize = resize_frames
-IndexBuilder = LocalEngine
 
 __all__ = [
     "FRAME_STAGES",
     "STAGE_ORDER",
     "BuildReport",
-    "IndexBuilder",
     "LocalEngine",
     "StageResult",
     "build",

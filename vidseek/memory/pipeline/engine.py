@@ -149,7 +149,9 @@ class LocalEngine:
             name for name in FRAME_STAGES if not off[name] and job.cache.fresh(name, f"{name}.json")
         }
         stale = [name for name in FRAME_STAGES if not off[name] and name not in cached]
-        frame_pass = self.open_frame_pass(job, [make_frame_stage(name, job) for name in stale])
+        frame_pass = self.open_frame_pass(
+            job, [make_frame_stage(n, job.settings, job.models, job.info) for n in stale]
+        )
         totals = frame_pass.totals()
         for name in FRAME_STAGES:  # every stage starts in STAGE_ORDER
             if off[name]:

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from vidseek.media.types import Frame, Shot
+from vidseek.config import Settings
+from vidseek.media.types import Frame, Shot, VideoInfo
 from vidseek.memory import stages as S
 from vidseek.memory.artefacts import Artefacts
 from vidseek.memory.pipeline.decode import resize_frames
@@ -136,20 +137,20 @@ class ReadText(_RowStage):
         return [line_to_row(x) for x in lines]
 
 
-def make_frame_stage(name: str, job: Any) -> FrameStage:
-    """The unit of frame stage ``name`` for one video (loads its model)."""
-    st, ix = job.settings, job.settings.index
-    side = st.media.max_side
+def make_frame_stage(name: str, settings: Settings, models: Any, info: VideoInfo) -> FrameStage:
+    """The unit of frame stage ``name`` for one video, with its model from ``models`` (a ModelHub
+    or anything with the role attributes); a worker process can build its own from settings."""
+    ix, side = settings.index, settings.media.max_side
     if name == "frames":
         return EmbedFrames(
-            job.models.image_text_embedder, ix.sample_fps, side, st.models.image_text_embedder
+            models.image_text_embedder, ix.sample_fps, side, settings.models.image_text_embedder
         )
     if name == "shots":
         from vidseek.media.shots import ShotDetector
 
-        return DetectShots(ShotDetector(st), ix.sample_fps, side)
+        return DetectShots(ShotDetector(settings), ix.sample_fps, side)
     if name == "detections":
-        return DetectObjects(job.models.detector, ix.detect_fps, side, ix.detect_min_conf)
+        return DetectObjects(models.detector, ix.detect_fps, side, ix.detect_min_conf)
     if name == "screen_text":
-        return ReadText(job.models.ocr, ix.ocr_fps, ocr_side(st, job.info))
+        return ReadText(models.ocr, ix.ocr_fps, ocr_side(settings, info))
     raise ValueError(f"no frame stage named {name!r}")

@@ -243,8 +243,13 @@ def test_failing_captioner_keeps_finished_clips_and_a_rerun_completes_them(
     hub.set("text_embedder", real_models[2])
     flaky = Flaky(broken=True)
     hub.set("captioner", flaky)
+    from vidseek.progress import ProgressRecorder
+
+    recorder = ProgressRecorder()
     with pytest.raises(ModelCallError) as err:
-        build(short_video, settings, hub, progress=False)
+        build(short_video, settings, hub, progress=recorder)
+    (failed,) = [e for e in recorder.events if e.kind == "finish" and e.task == "captions"]
+    assert failed.detail.startswith("failed: ") and "connection refused" in failed.detail
     message = str(err.value)
     assert "\n" not in message
     assert str(short_video) in message and "2 of 5 clips done" in message

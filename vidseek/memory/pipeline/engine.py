@@ -97,7 +97,11 @@ class LocalEngine:
         progress = Progress(self.sink, scope=str(video))
         t0 = time.perf_counter()
         progress.start("probe", total=1, unit="steps")
-        info = probe(video, self.settings)
+        try:
+            info = probe(video, self.settings)
+        except Exception as exc:
+            progress.finish("probe", f"failed: {exc}")
+            raise
         report = BuildReport(info=info)
         art = Artefacts(self.settings.videos_dir / info.video_id)
         self.store.upsert_video(info)
@@ -165,10 +169,19 @@ class LocalEngine:
         if not stale:
             return
 
+        ended: list[str] = []
+
         def finished(name: str, outcome: StageOutcome, seconds: float) -> None:
             self._done(job, report, name, outcome, seconds)
+            ended.append(name)
 
-        timing = frame_pass.run(finished)
+        try:
+            timing = frame_pass.run(finished)
+        except Exception as exc:
+            for name in stale:
+                if name not in ended:
+                    job.progress.finish(name, f"failed: {exc}")
+            raise
         report.decode_s += timing.decode_wait_s
         report.frame_pass_s += timing.wall_s
 
@@ -193,6 +206,9 @@ class LocalEngine:
             self._add(report, StageResult(name, "failed", o.reason, seconds, o.items, o.video_s))
             job.progress.finish(name, f"failed: {o.reason}")
             raise failed.error from failed.error.__cause__  # the first failure
+        except Exception as exc:
+            job.progress.finish(name, f"failed: {exc}")
+            raise
         self._done(job, report, name, outcome, time.perf_counter() - t0)
 
     def _done(

@@ -14,6 +14,7 @@ from vidseek.media.types import Shot, Span, VideoInfo
 from vidseek.memory import stages as S
 from vidseek.memory.pipeline.rows import StageOutputs
 from vidseek.memory.store import segment_id, timed_text_id
+from vidseek.memory.text_spans import merge_text_lines
 from vidseek.memory.types import Segment, TimedText
 
 
@@ -118,7 +119,7 @@ def assemble_timed_text(
         for i, s in enumerate(outputs.speech_segments())
     ]
     step = 1.0 / max(settings.index.ocr_fps, 1e-6)
-    spans = S.merge_text_lines(outputs.text_lines(), step)
+    spans = merge_text_lines(outputs.text_lines(), step)
     rows += [
         TimedText(
             timed_text_id(vid, "screen_text", t.start_s, i),

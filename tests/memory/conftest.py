@@ -3,11 +3,14 @@ small, hand-made videos into a real SegmentStore."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from vidseek.config import Settings
+from vidseek.errors import VidseekError
 from vidseek.media.types import VideoInfo
 
 
@@ -50,3 +53,48 @@ def make_info(video_id: str, path: Path, duration_s: float = 120.0) -> VideoInfo
         keyframes_s=(0.0, 10.0),
         frame_count=int(duration_s * 25),
     )
+
+
+@pytest.fixture(scope="session")
+def short_video(intel_media: Path, tmp_path_factory) -> Path:
+    """13 s of three real clips (two cuts), no audio track."""
+    names = [
+        "intel_classroom",
+        "intel_worker-zone-detection",
+        "intel_head-pose-face-detection-male",
+    ]
+    folder = tmp_path_factory.mktemp("builder-video")
+    listing = folder / "list.txt"
+    listing.write_text("".join(f"file '{intel_media / n}.mp4'\n" for n in names))
+    out = folder / "short.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            listing,
+            "-c",
+            "copy",
+            out,
+        ],
+        check=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_models():
+    """The real offline detector and OCR (loaded once)."""
+    from vidseek.models.hub import ModelHub
+
+    hub = ModelHub(Settings())
+    try:
+        return hub.detector, hub.ocr, hub.text_embedder
+    except VidseekError as exc:
+        pytest.skip(f"offline models are not installed: {exc}")

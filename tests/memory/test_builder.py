@@ -3,7 +3,6 @@ resume and fault handling on real footage (the Intel sample clips) with real sma
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -123,39 +122,6 @@ def test_subject_registry_merges_incrementally_and_rewrites_captions():
 # --- the pipeline on real footage ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def short_video(intel_media: Path, tmp_path_factory) -> Path:
-    """13 s of three real clips (two cuts), no audio track."""
-    names = [
-        "intel_classroom",
-        "intel_worker-zone-detection",
-        "intel_head-pose-face-detection-male",
-    ]
-    folder = tmp_path_factory.mktemp("builder-video")
-    listing = folder / "list.txt"
-    listing.write_text("".join(f"file '{intel_media / n}.mp4'\n" for n in names))
-    out = folder / "short.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            listing,
-            "-c",
-            "copy",
-            out,
-        ],
-        check=True,
-    )
-    return out
-
-
 class Counting:
     """Wraps a real model and counts the frames (or clips) it was given."""
 
@@ -187,18 +153,6 @@ def _settings(tmp_path: Path, **index) -> Settings:
 
 def _status(report) -> dict[str, str]:
     return {r.stage: r.status for r in report.stages}
-
-
-@pytest.fixture(scope="session")
-def real_models():
-    """The real offline detector and OCR (loaded once)."""
-    from vidseek.models.hub import ModelHub
-
-    hub = ModelHub(Settings())
-    try:
-        return hub.detector, hub.ocr, hub.text_embedder
-    except VidseekError as exc:
-        pytest.skip(f"offline models are not installed: {exc}")
 
 
 def _hub(settings: Settings, real_models):
@@ -289,8 +243,13 @@ def test_failing_captioner_keeps_finished_clips_and_a_rerun_completes_them(
     hub.set("text_embedder", real_models[2])
     flaky = Flaky(broken=True)
     hub.set("captioner", flaky)
+    from vidseek.progress import ProgressRecorder
+
+    recorder = ProgressRecorder()
     with pytest.raises(ModelCallError) as err:
-        build(short_video, settings, hub, progress=False)
+        build(short_video, settings, hub, progress=recorder)
+    (failed,) = [e for e in recorder.events if e.kind == "finish" and e.task == "captions"]
+    assert failed.detail.startswith("failed: ") and "connection refused" in failed.detail
     message = str(err.value)
     assert "\n" not in message
     assert str(short_video) in message and "2 of 5 clips done" in message

@@ -289,8 +289,31 @@ def test_rejects_bad_vectors(settings: Settings, tmp_path: Path) -> None:
 
 def test_batches_above_chroma_limit(settings: Settings, tmp_path: Path) -> None:
     store = SegmentStore(settings)
-    store._max_batch = 7  # force several batches on a small input
+    store.vectors.max_batch = 7  # force several batches on a small input
     store.upsert_video(make_info("vid1", tmp_path / "a.mp4"))
     times = [0.1 * k for k in range(30)]
     store.upsert_frame_vectors("vid1", times, unit(np.random.default_rng(0), 30, 4), "m")
     assert store.count_vectors("vid1") == {"frames": 30}
+
+
+def test_vector_filter_without_a_video_searches_every_video(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The vector part answers library-wide queries (no video filter) and per-video ones."""
+    from vidseek.memory.store import VectorFilter
+
+    store = SegmentStore(settings)
+    vecs1 = fill(store, "vid1", tmp_path, seed=0)
+    fill(store, "vid2", tmp_path, seed=5)
+    name = store.vector_spaces("vid1")["segments"].collection
+    assert store.vector_spaces("vid2")["segments"].collection == name
+    query = vecs1["segments"][2]
+    everywhere = store.vectors.query(name, query, 16, VectorFilter())
+    assert {h.metadata["video_id"] for h in everywhere} == {"vid1", "vid2"}
+    assert everywhere[0].id == "vid1:clip:000002" and len(everywhere) == 16
+    only2 = store.vectors.query(name, query, 16, VectorFilter("vid2", granularity="scene"))
+    assert [h.id for h in only2] and all(h.id.startswith("vid2:scene:") for h in only2)
+    assert store.vectors.count(name, VectorFilter()) == 16
+    assert (
+        store.vectors.count(name, VectorFilter("vid1", time_range=(15.0, 30.0))) == 3
+    )  # clips 1, 2, scene 0

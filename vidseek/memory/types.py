@@ -1,4 +1,4 @@
-"""Data types of the segment database (design.md section 3)."""
+"""Data types of the segment database (see docs/architecture.md)."""
 
 from __future__ import annotations
 

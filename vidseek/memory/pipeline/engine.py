@@ -1,0 +1,240 @@
+"""The local engine: runs the stages of one video after the other in this process.
+
+For every stage the engine decides, from the stage cache, whether it is off (``skipped``), done
+with the current digest (``cached``) or must run; it times the run, records it, reports progress
+and adds a ``StageResult``. The stage bodies (``frame_stages``, ``speech``, ``summaries``,
+``captions``, ``write``) know nothing of this. The frame stages share one decode pass
+(``frame_pass``); an engine that runs them concurrently overrides ``open_frame_pass`` only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vidseek.config import Settings
+from vidseek.errors import VidseekError
+from vidseek.memory.artefacts import Artefacts
+from vidseek.memory.pipeline import captions, speech, summaries, write
+from vidseek.memory.pipeline.cache import StageCache, video_lock
+from vidseek.memory.pipeline.context import StageFailed, StageOutcome, VideoJob
+from vidseek.memory.pipeline.frame_pass import FramePass
+from vidseek.memory.pipeline.frame_stages import FrameStage, make_frame_stage
+from vidseek.memory.pipeline.plan import FRAME_STAGES, plan_digests
+from vidseek.memory.pipeline.report import BuildReport, StageResult
+from vidseek.progress import Progress, ProgressSink
+
+if TYPE_CHECKING:
+    from vidseek.memory.store import SegmentStore
+    from vidseek.models.hub import ModelHub
+
+log = logging.getLogger(__name__)
+
+
+def _never_off(job: VideoJob) -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage as the engine sees it: its output files (for the cache check), its body, and
+    why it is off for a video ("" when it runs) with what to write then."""
+
+    name: str
+    files: tuple[str, ...]
+    run: Callable[[VideoJob], StageOutcome]
+    off_reason: Callable[[VideoJob], str] = _never_off
+    write_off: Callable[[VideoJob, str], None] | None = None
+
+
+# the stages after the frame pass, in order
+STAGES: tuple[Stage, ...] = (
+    Stage("speech", speech.FILES, speech.run, speech.off_reason, speech.write_off),
+    Stage("clips", summaries.CLIP_FILES, summaries.run_clips),
+    Stage("captions", captions.FILES, captions.run),
+    Stage("summaries", summaries.SUMMARY_FILES, summaries.run_summaries),
+    Stage("write", (), write.run),
+)
+
+_FRAME_MODELS = {
+    "frames": "image_text_embedder",
+    "detections": "detector",
+    "screen_text": "ocr",
+}
+
+
+def frame_stage_off(name: str, job: VideoJob) -> str:
+    role = _FRAME_MODELS.get(name)
+    if role and getattr(job.settings.models, role) is None:
+        return f"models.{role} is off"
+    return ""
+
+
+class LocalEngine:
+    """Indexes videos one at a time in this process, against one store and one set of models."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        models: ModelHub,
+        store: SegmentStore,
+        progress: ProgressSink | None = None,
+    ) -> None:
+        self.settings = settings
+        self.models = models
+        self.store = store
+        self.sink = progress
+
+    # -- one video -----------------------------------------------------------------------------
+    def run(self, video: str | Path) -> BuildReport:
+        from vidseek.media.probe import probe
+
+        video = Path(video)
+        progress = Progress(self.sink, scope=str(video))
+        t0 = time.perf_counter()
+        progress.start("probe", total=1, unit="steps")
+        try:
+            info = probe(video, self.settings)
+        except Exception as exc:
+            progress.finish("probe", f"failed: {exc}")
+            raise
+        report = BuildReport(info=info)
+        art = Artefacts(self.settings.videos_dir / info.video_id)
+        self.store.upsert_video(info)
+        seconds = time.perf_counter() - t0
+        self._add(report, StageResult("probe", "done", f"{info.duration_s:.1f} s", seconds))
+        progress.finish("probe", f"{seconds:.1f} s")
+        digests = plan_digests(video, info, self.settings)
+        cache = StageCache(self.store, art, info.video_id, digests)
+        job = VideoJob(video, info, self.settings, self.models, self.store, art, cache, progress)
+        with video_lock(self.settings.videos_dir / f".{info.video_id}.lock"):
+            self._frame_stages(job, report)
+            for stage in STAGES:
+                self._stage(job, stage, report)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def run_many(
+        self,
+        videos: Sequence[str | Path],
+        on_report: Callable[[BuildReport], None] | None = None,
+    ) -> list[BuildReport]:
+        """Every video in turn; one that fails with a vidseek error is logged and the others still
+        run (the first error is raised at the end)."""
+        reports: list[BuildReport] = []
+        errors: list[VidseekError] = []
+        for video in videos:
+            try:
+                report = self.run(video)
+            except VidseekError as exc:
+                log.error("%s", exc)
+                errors.append(exc)
+                continue
+            reports.append(report)
+            if on_report is not None:
+                on_report(report)
+        if errors:
+            raise errors[0]
+        return reports
+
+    # -- stages ----------------------------------------------------------------------------------
+    def open_frame_pass(self, job: VideoJob, units: list[FrameStage]) -> FramePass:
+        """The pass that runs the stale frame stages (the seam for a concurrent frame pass: it
+        must offer ``totals()`` and ``run(finished)``)."""
+        return FramePass(job, units)
+
+    def _frame_stages(self, job: VideoJob, report: BuildReport) -> None:
+        off = {name: frame_stage_off(name, job) for name in FRAME_STAGES}
+        cached = {
+            name for name in FRAME_STAGES if not off[name] and job.cache.fresh(name, f"{name}.json")
+        }
+        stale = [name for name in FRAME_STAGES if not off[name] and name not in cached]
+        frame_pass = self.open_frame_pass(
+            job, [make_frame_stage(n, job.settings, job.models, job.info) for n in stale]
+        )
+        totals = frame_pass.totals()
+        for name in FRAME_STAGES:  # every stage starts in STAGE_ORDER
+            if off[name]:
+                job.art.write_json(f"{name}.json", {"off": True})
+                self._skipped(job, report, name, off[name])
+            elif name in cached:
+                self._cached(job, report, name)
+            else:
+                total, done = totals[name]
+                job.progress.start(name, total=total, unit="frames", done=done)
+        if not stale:
+            return
+
+        ended: list[str] = []
+
+        def finished(name: str, outcome: StageOutcome, seconds: float) -> None:
+            self._done(job, report, name, outcome, seconds)
+            ended.append(name)
+
+        try:
+            timing = frame_pass.run(finished)
+        except Exception as exc:
+            for name in stale:
+                if name not in ended:
+                    job.progress.finish(name, f"failed: {exc}")
+            raise
+        report.decode_s += timing.decode_wait_s
+        report.frame_pass_s += timing.wall_s
+
+    def _stage(self, job: VideoJob, stage: Stage, report: BuildReport) -> None:
+        name = stage.name
+        reason = stage.off_reason(job)
+        if reason:
+            if stage.write_off is not None:
+                stage.write_off(job, reason)
+            self._skipped(job, report, name, reason)
+            return
+        if job.cache.fresh(name, *stage.files):
+            self._cached(job, report, name)
+            return
+        t0 = time.perf_counter()
+        try:
+            outcome = stage.run(job)
+        except StageFailed as failed:
+            job.cache.mark(name, "failed", failed.outcome.detail)
+            seconds = time.perf_counter() - t0
+            o = failed.outcome
+            self._add(report, StageResult(name, "failed", o.reason, seconds, o.items, o.video_s))
+            job.progress.finish(name, f"failed: {o.reason}")
+            raise failed.error from failed.error.__cause__  # the first failure
+        except Exception as exc:
+            job.progress.finish(name, f"failed: {exc}")
+            raise
+        self._done(job, report, name, outcome, time.perf_counter() - t0)
+
+    def _done(
+        self, job: VideoJob, report: BuildReport, name: str, outcome: StageOutcome, seconds: float
+    ) -> None:
+        job.cache.done(name, outcome.detail)
+        if name == "write":
+            self.store.mark_indexed(job.info.video_id, write.model_refs(job))
+        result = StageResult(name, "done", outcome.reason, seconds, outcome.items, outcome.video_s)
+        self._add(report, result)
+        job.progress.finish(name, f"{seconds:.1f} s")
+
+    def _cached(self, job: VideoJob, report: BuildReport, name: str) -> None:
+        if name == "write":
+            self.store.mark_indexed(job.info.video_id, write.model_refs(job))
+        self._add(report, StageResult(name, "cached", "unchanged since the last run"))
+        job.progress.start(name)
+        job.progress.finish(name, "cached")
+
+    def _skipped(self, job: VideoJob, report: BuildReport, name: str, reason: str) -> None:
+        job.cache.done(name, {"skipped": reason})
+        self._add(report, StageResult(name, "skipped", reason))
+        job.progress.start(name)
+        job.progress.finish(name, f"skipped: {reason}")
+
+    @staticmethod
+    def _add(report: BuildReport, result: StageResult) -> None:
+        report.stages.append(result)
+        log.info("%s: %s %s (%.1f s)", result.stage, result.status, result.reason, result.seconds)

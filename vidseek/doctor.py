@@ -170,28 +170,47 @@ def check_packs() -> list[Check]:
 
 
 def check_llm_server() -> list[Check]:
-    """Which server the offline planner would run on: llama.cpp's, else the transformers fallback."""
+    """Every runtime that can serve the offline planner, and which one it would run on: the first
+    installed of xllamacpp (default, prebuilt), llama-cpp-python, the transformers fallback."""
     from vidseek.errors import ModelMissingError
-    from vidseek.models.llm_server import _LLAMA_CPP_HOW, _backend
+    from vidseek.servers.runtimes import DEFAULT_ORDER, RUNTIMES, choose_runtime, missing_modules
 
     try:
-        backend = _backend()
-    except ModelMissingError as exc:
-        return [Check("local LLM server", "llm server", False, str(exc), _LLAMA_CPP_HOW)]
-    detail = (
-        "llama.cpp's OpenAI-compatible server (grammar-constrained JSON)"
-        if backend == "llama_cpp"
-        else "transformers fallback: slower, JSON by prompt only (llama-cpp-python is not built)"
-    )
-    return [
-        Check(
-            "local LLM server",
-            "llm server",
-            True,
-            detail,
-            "" if backend == "llama_cpp" else _LLAMA_CPP_HOW,
+        chosen: str | None = choose_runtime().name
+    except ModelMissingError:
+        chosen = None
+    checks = []
+    for name in DEFAULT_ORDER:
+        runtime = RUNTIMES[name]
+        missing = missing_modules(runtime)
+        role = "used by the offline planner" if name == chosen else "fallback"
+        if missing:
+            detail = f"not installed (missing: {', '.join(missing)}); {runtime.summary}"
+        else:
+            detail = f"{role}: {runtime.summary}"
+        checks.append(
+            Check(
+                f"local LLM server: {name}",
+                "llm server",
+                not missing,
+                detail,
+                runtime.install if missing else "",
+                # only the first runtime is needed; the report says so when none is installed
+                required=False,
+            )
         )
-    ]
+    if chosen is None:
+        first = RUNTIMES[DEFAULT_ORDER[0]]
+        checks.append(
+            Check(
+                "local LLM server",
+                "llm server",
+                False,
+                "no runtime installed: the offline planner cannot start",
+                first.install,
+            )
+        )
+    return checks
 
 
 def run_doctor(settings: Settings) -> list[Check]:

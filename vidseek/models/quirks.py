@@ -3,7 +3,8 @@
 Servers differ in small, painful ways: some write tool calls as JSON inside the text, some have no
 tool support at all (then JSON-schema constrained output stands in for it), some accept only one
 system message, and OpenAI's newer models want ``max_completion_tokens`` instead of ``max_tokens``.
-A profile is picked from the model reference (or set explicitly) and never guessed per request.
+A profile is declared by the model reference (its backend, e.g. ``vllm:``, or ``?profile=NAME``),
+never guessed from a port, a host or a model name.
 """
 
 from __future__ import annotations
@@ -56,12 +57,17 @@ PROFILES: dict[str, ServerQuirks] = {
         stream_usage=False,
         schema_string_bounds=False,
     ),
+    # llama.cpp's own C++ server (llama-server, also what the xllamacpp wheel runs): OpenAI's
+    # json_schema wrapper is enforced while decoding (llguidance), usage comes in the last chunk
+    "llama-server": ServerQuirks(
+        name="llama-server",
+        tool_mode="schema",
+        single_system=True,
+        parallel_tool_calls=False,
+    ),
     "ollama": ServerQuirks(name="ollama", single_system=True, stream_usage=False),
     "generic": ServerQuirks(name="generic", single_system=True, stream_usage=False),
 }
-
-# Ports that the usual servers listen on by default.
-_PORT_HINTS = {11434: "ollama", 8080: "llamacpp"}
 
 
 def get_quirks(name: str, **overrides: object) -> ServerQuirks:
@@ -77,7 +83,9 @@ def get_quirks(name: str, **overrides: object) -> ServerQuirks:
 def detect_quirks(
     base_url: str | None, model: str = "", explicit: str | None = None
 ) -> ServerQuirks:
-    """The profile for a server: explicit name > URL hints > ``generic``.
+    """The profile for a server: the one declared (by the reference's backend or its
+    ``?profile=`` option), else ``openai`` for OpenAI's own API, else ``generic``. Never guessed
+    from a port number, a host name or a model name: a server kind is declared or unknown.
 
     ``base_url`` None means api.openai.com.
     """
@@ -85,16 +93,7 @@ def detect_quirks(
         return get_quirks(explicit)
     if not base_url:
         return PROFILES["openai"]
-    url = urlparse(base_url)
-    host = (url.hostname or "").lower()
-    if host.endswith("openai.com"):
+    host = (urlparse(base_url).hostname or "").lower()
+    if host == "api.openai.com":
         return PROFILES["openai"]
-    if "ollama" in host or url.port == 11434:
-        return PROFILES["ollama"]
-    if "vllm" in host or "vllm" in base_url.lower():
-        return PROFILES["vllm"]
-    if url.port in _PORT_HINTS:
-        return PROFILES[_PORT_HINTS[url.port]]
-    if model.lower().endswith(".gguf"):
-        return PROFILES["llamacpp"]
     return PROFILES["generic"]

@@ -1,4 +1,4 @@
-"""Model reference strings (design.md section 5): one string chooses a backend and its weights.
+"""Model reference strings: one string chooses a backend and its weights.
 
 Grammar: ``backend:rest`` where ``rest`` depends on the backend, optionally followed by
 ``?key=value&key2=value2`` options. ``metadata`` stands alone. Examples::
@@ -11,6 +11,9 @@ Grammar: ``backend:rest`` where ``rest`` depends on the backend, optionally foll
     sentence-transformers:all-MiniLM-L6-v2       tesseract:eng
     transformers:HuggingFaceTB/SmolVLM2-2.2B-Instruct
     local:qwen2.5-coder-0.5b-instruct            random:clip-tiny
+
+The backends and their grammars are registered (``vidseek.models.backends``); this module only knows
+the common forms: ``backend:NAME?opts``, ``backend:URL#MODEL?opts`` and a bare backend name.
 """
 
 from __future__ import annotations
@@ -20,42 +23,32 @@ from urllib.parse import parse_qsl
 
 from vidseek.errors import ConfigError
 
-BACKENDS: frozenset[str] = frozenset(
-    {
-        "openai",
-        "openai-compatible",
-        "open_clip",
-        "ultralytics",
-        "faster-whisper",
-        "sentence-transformers",
-        "tesseract",
-        "metadata",
-        "transformers",
-        "local",
-        "random",
-        # OpenAI-compatible servers named by kind (their quirks are known; see models/quirks.py)
-        "vllm",
-        "llamacpp",
-        "ollama",
-        "generic",
-    }
-)
-URL_BACKENDS: frozenset[str] = frozenset(
-    {"openai-compatible", "vllm", "llamacpp", "ollama", "generic"}
-)
 
-# common spellings people type, mapped to the canonical backend name
-_ALIASES = {
-    "open-clip": "open_clip",
-    "openclip": "open_clip",
-    "yolo": "ultralytics",
-    "whisper": "faster-whisper",
-    "faster_whisper": "faster-whisper",
-    "sentence_transformers": "sentence-transformers",
-    "st": "sentence-transformers",
-    "openai_compatible": "openai-compatible",
-    "llama.cpp": "local",
-}
+def backend_names() -> frozenset[str]:
+    """The names of every registered model backend (``vidseek.models.backends``)."""
+    from vidseek.models.backends import model_backends
+
+    return frozenset(model_backends())
+
+
+def url_backend_names() -> frozenset[str]:
+    """The backends whose references are ``backend:http://HOST:PORT/v1#MODEL``."""
+    from vidseek.models.backends import model_backends
+
+    return frozenset(b.name for b in model_backends().values() if b.ref_form == "url")
+
+
+def __getattr__(name: str) -> object:
+    """``BACKENDS``, ``URL_BACKENDS`` and ``ALIASES``: derived from the registered backends."""
+    if name == "BACKENDS":
+        return backend_names()
+    if name == "URL_BACKENDS":
+        return url_backend_names()
+    if name == "ALIASES":
+        from vidseek.models.backends import backend_aliases
+
+        return backend_aliases()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -74,36 +67,32 @@ class ModelRef:
 
     def format(self) -> str:
         """Rebuild a reference string equivalent to this one."""
-        if self.backend == "metadata":
-            text = "metadata"
-        elif self.backend in URL_BACKENDS:
+        from vidseek.models.backends import find_backend
+
+        backend = find_backend(self.backend)
+        if backend is not None and backend.format is not None:
+            return backend.format(self)
+        if backend is not None and backend.ref_form == "bare":
+            text = self.backend
+        elif backend is not None and backend.ref_form == "url":
             text = f"{self.backend}:{self.base_url}#{self.name}"
-        elif self.backend == "open_clip":
-            opts = dict(self.options)
-            if "checkpoint" in opts:
-                text = f"open_clip:{opts.pop('checkpoint')}#{self.name}"
-            elif "pretrained" in opts:
-                text = f"open_clip:{self.name}/{opts.pop('pretrained')}"
-            else:
-                text = f"open_clip:{self.name}"
-            return text + _options_suffix(opts)
         else:
             text = f"{self.backend}:{self.name}"
-        return text + _options_suffix(self.options)
+        return text + options_suffix(self.options)
 
 
-def _options_suffix(options: dict[str, str]) -> str:
+def options_suffix(options: dict[str, str]) -> str:
+    """``?k=v&...`` for a reference's options (sorted), or nothing."""
     if not options:
         return ""
     return "?" + "&".join(f"{k}={v}" for k, v in sorted(options.items()))
 
 
-def _looks_like_path(text: str) -> bool:
-    return text.startswith(("/", "./", "../", "~")) or text.endswith((".pt", ".pth", ".bin"))
-
-
 def parse_ref(ref: str | ModelRef) -> ModelRef:
-    """Parse a reference string; a bad one raises ConfigError naming it and the expected form."""
+    """Parse a reference string against the registered backends; a bad one raises ConfigError
+    naming it and the expected form."""
+    from vidseek.models.backends import find_backend, model_backends
+
     if isinstance(ref, ModelRef):
         return ref
     if not isinstance(ref, str) or not ref.strip():
@@ -111,63 +100,42 @@ def parse_ref(ref: str | ModelRef) -> ModelRef:
             f"empty model reference {ref!r}: expected 'backend:name', e.g. 'openai:gpt-4.1-mini'"
         )
     raw = ref.strip()
-    if raw == "metadata":
-        return ModelRef("metadata", "metadata", raw=raw)
-    backend, sep, rest = raw.partition(":")
-    backend = _ALIASES.get(backend.strip().lower(), backend.strip().lower())
+    prefix, sep, rest = raw.partition(":")
+    backend = find_backend(prefix)
+    known = ", ".join(sorted(model_backends()))
+    if backend is not None and backend.ref_form == "bare":
+        if sep and rest.strip():
+            raise ConfigError(f"model reference {raw!r}: '{backend.name}' takes no model name")
+        return ModelRef(backend.name, backend.name, raw=raw)
     if not sep or not rest.strip():
         raise ConfigError(
             f"model reference {raw!r} has no model name: expected 'backend:name' "
-            f"(backends: {', '.join(sorted(BACKENDS))})"
+            f"(backends: {known})"
         )
-    if backend not in BACKENDS:
+    if backend is None:
         raise ConfigError(
-            f"model reference {raw!r}: unknown backend {backend!r} "
-            f"(known: {', '.join(sorted(BACKENDS))})"
+            f"model reference {raw!r}: unknown backend {prefix.strip().lower()!r} (known: {known})"
         )
     rest = rest.strip()
     options: dict[str, str] = {}
-    if backend not in URL_BACKENDS and "?" in rest:
-        rest, _, query = rest.partition("?")
-        options = _parse_options(raw, query)
-
-    if backend in URL_BACKENDS:
+    if backend.ref_form == "url":
         url, hash_sep, tail = rest.partition("#")
         if "?" in tail:
             tail, _, query = tail.partition("?")
             options = _parse_options(raw, query)
         if not url.startswith(("http://", "https://")) or not hash_sep or not tail.strip():
             raise ConfigError(
-                f"model reference {raw!r}: expected '{backend}:http://HOST:PORT/v1#MODEL'"
+                f"model reference {raw!r}: expected '{backend.name}:http://HOST:PORT/v1#MODEL'"
             )
-        return ModelRef(backend, tail.strip(), base_url=url.rstrip("/"), options=options, raw=raw)
-
-    if backend == "open_clip":
-        if "#" in rest:
-            path, _, arch = rest.partition("#")
-            if not path or not arch:
-                raise ConfigError(
-                    f"model reference {raw!r}: expected 'open_clip:/path/to/checkpoint.pt#ARCH'"
-                )
-            return ModelRef(backend, arch, options={**options, "checkpoint": path}, raw=raw)
-        if _looks_like_path(rest):
-            raise ConfigError(
-                f"model reference {raw!r}: a checkpoint path needs its architecture, "
-                f"e.g. 'open_clip:{rest}#ViT-B-32'"
-            )
-        arch, slash, tag = rest.partition("/")
-        if slash and tag:
-            options = {**options, "pretrained": tag}
-        elif slash:
-            raise ConfigError(f"model reference {raw!r}: empty pretrained tag after '/'")
-        return ModelRef(backend, arch, options=options, raw=raw)
-
-    if backend == "openai" and "#" in rest:
-        raise ConfigError(
-            f"model reference {raw!r}: for a server of your own use "
-            "'openai-compatible:http://HOST:PORT/v1#MODEL'"
+        return ModelRef(
+            backend.name, tail.strip(), base_url=url.rstrip("/"), options=options, raw=raw
         )
-    return ModelRef(backend, rest, options=options, raw=raw)
+    if "?" in rest:
+        rest, _, query = rest.partition("?")
+        options = _parse_options(raw, query)
+    if backend.parse is not None:
+        return backend.parse(raw, rest, options)
+    return ModelRef(backend.name, rest, options=options, raw=raw)
 
 
 def _parse_options(raw: str, query: str) -> dict[str, str]:

@@ -1,31 +1,16 @@
-"""The pluggy hook specifications of vidseek (project name ``vidseek``).
-
-A plug-in is any module (usually named by an entry point in group ``vidseek.tools``) that implements
-one or more of these hooks with ``@hookimpl``. The built-in tools register through the same hook, so
-a plug-in tool is a first-class citizen: same schema, same context, same error handling.
-"""
+"""The hook markers for tool plug-ins (kept for plug-ins written against this module); the hook
+specifications of every kind of plug-in live in ``vidseek.plugins``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from vidseek.plugins import (
+    PROJECT,
+    TOOLS_ENTRY_POINT_GROUP,
+    VidseekSpec,
+    hookimpl,
+    hookspec,
+)
 
-import pluggy
+ENTRY_POINT_GROUP = TOOLS_ENTRY_POINT_GROUP
 
-PROJECT = "vidseek"
-ENTRY_POINT_GROUP = "vidseek.tools"
-
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
-
-
-class VidseekSpec:
-    """Hook specifications. New hooks are added here (additively) as vidseek grows."""
-
-    @hookspec
-    def register_tools(self, register: Callable[[Any], Any]) -> None:
-        """Call ``register(tool)`` for every tool this plug-in offers.
-
-        ``tool`` is a ``Tool`` subclass, a ``Tool`` instance, or a function decorated with
-        ``vidseek.tools.base.tool`` (which turns into a ``Tool`` subclass).
-        """
+__all__ = ["ENTRY_POINT_GROUP", "PROJECT", "VidseekSpec", "hookimpl", "hookspec"]

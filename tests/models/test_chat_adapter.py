@@ -10,6 +10,7 @@ from fake_openai import FakeOpenAIServer
 
 from vidseek.errors import ConfigError, ModelCallError
 from vidseek.models.chat import OpenAIChatModel, load_chat_model
+from vidseek.models.chat_base import ChatCapabilities
 from vidseek.models.quirks import detect_quirks, get_quirks
 from vidseek.models.tool_text import parse_text_tool_calls, tool_call_schema
 
@@ -274,13 +275,48 @@ def test_refs_and_profiles(settings, server):
     m = load_chat_model(f"openai-compatible:{server.base_url}#fake-model", settings)
     assert m.model == "fake-model" and m.quirks.name == "generic"
     assert load_chat_model(f"vllm:{server.base_url}#q", settings).quirks.name == "vllm"
-    assert detect_quirks("http://127.0.0.1:11434/v1").name == "ollama"
+    # the profile is declared (backend or ?profile=), never guessed from a port or a model name
+    assert detect_quirks("http://127.0.0.1:11434/v1").name == "generic"
+    assert detect_quirks("http://127.0.0.1:8080/v1", "model.gguf").name == "generic"
+    assert detect_quirks("https://api.openai.com/v1").name == "openai"
     assert detect_quirks(None).name == "openai"
-    for bad in ("nonsense", "openai-compatible:localhost#x", "weird:thing"):
+    m = load_chat_model(f"openai-compatible:{server.base_url}#q?profile=ollama", settings)
+    assert m.model == "q" and m.quirks.name == "ollama"
+    for bad in (
+        "nonsense",
+        "openai-compatible:localhost#x",
+        "weird:thing",
+        "tesseract:eng",  # a backend that serves no planner
+        f"openai-compatible:{server.base_url}#q?profile=nope",
+    ):
         with pytest.raises(ConfigError):
             load_chat_model(bad, settings)
     with pytest.raises(ConfigError):
         get_quirks("nope")
+
+
+def test_capabilities_are_declared_by_the_backend_and_the_reference(settings, server):
+    url = server.base_url
+    assert load_chat_model(f"openai-compatible:{url}#q", settings).capabilities == (
+        ChatCapabilities(tool_calls=True, json_schema=True, sees_images=False, streams=True)
+    )
+    # a vision-language model's name does not make it see: the reference says so
+    assert not load_chat_model(f"vllm:{url}#Qwen2.5-VL-7B", settings).capabilities.sees_images
+    assert load_chat_model(f"vllm:{url}#Qwen2.5-VL-7B?vision=1", settings).capabilities.sees_images
+    # llama.cpp servers: tools are emulated with constrained JSON, so no native tool calls
+    caps = load_chat_model(f"llama-server:{url}#q", settings).capabilities
+    assert caps.json_schema and caps.streams and not caps.tool_calls and not caps.sees_images
+    with pytest.raises(ConfigError, match="vision=1"):
+        load_chat_model(f"vllm:{url}#q?vision=maybe", settings)
+    # a server that rejects native tools loses the capability when the adapter falls back
+    m = load_chat_model(f"vllm:{url}#q", settings)
+    assert m.capabilities.tool_calls
+    server.reset(
+        {"status": 400, "message": '"auto" tool choice requires --enable-auto-tool-choice'},
+        {"content": '{"tool": "finish", "arguments": {"answer": "x"}}'},
+    )
+    m.complete(MSGS, tools=TOOLS)
+    assert not m.capabilities.tool_calls
 
 
 def test_price_file_overrides(settings, server):

@@ -12,7 +12,7 @@ from vidseek.config import Settings
 from vidseek.models.chat import OpenAIChatModel
 from vidseek.models.llm_server import LocalLLMServer, local_llm_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.allow_model_requests]
 
 TOOLS = [
     {

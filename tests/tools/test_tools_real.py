@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.tools.fakes import ScriptedVLM
+from vidseek.testing import ScriptedLooker as ScriptedVLM
 from vidseek.tools.base import Budget, ToolContext
 from vidseek.tools.builtin.look import FOCUS_FPS
 from vidseek.tools.registry import load_tools

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,6 +36,7 @@ from vidseek.memory.store import segment_id
 from vidseek.memory.subjects import SubjectRegistry
 from vidseek.memory.types import Segment, TimedText
 from vidseek.models.base import ClipCaption, Detection, SpeechSegment, TextLine, describe
+from vidseek.prompts import load_prompt
 
 if TYPE_CHECKING:
     from vidseek.memory.store import SegmentStore
@@ -190,11 +190,6 @@ def _spans(rows: Sequence[Sequence[float]]) -> list[Span]:
 def _key(t: float) -> int:
     """Frame time -> integer milliseconds (sets of sampled times, robust to float noise)."""
     return round(float(t) * 1000)
-
-
-def load_prompt(name: str) -> str:
-    """A prompt template shipped as package data (vidseek/prompts)."""
-    return resources.files("vidseek.prompts").joinpath(name).read_text(encoding="utf-8").strip()
 
 
 # --- the builder ----------------------------------------------------------------------------------

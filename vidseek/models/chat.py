@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vidseek.errors import ConfigError, ModelCallError
-from vidseek.models.chat_base import ChatCapabilities, ChatResponse, Message, ToolCall, Usage
+from vidseek.models.chat_base import (
+    ChatCapabilities,
+    ChatResponse,
+    Message,
+    ToolCall,
+    Usage,
+    check_model_requests,
+)
 from vidseek.models.quirks import ServerQuirks, detect_quirks, get_quirks
 from vidseek.models.tool_text import (
     call_from_schema_output,
@@ -146,6 +153,7 @@ class OpenAIChatModel:
         on_token: TokenCallback | None = None,
     ) -> ChatResponse:
         """One chat turn (see ChatModel). ``on_token`` streams content as it arrives."""
+        check_model_requests(self.ref)
         tools = select_tools(tools or [], tool_choice)
         mode = self.quirks.tool_mode if tools else None
         if mode == "native":

@@ -12,7 +12,7 @@ Roles and what a policy may rely on:
 
 - ``overview``: takes no arguments; returns a finding of kind ``overview`` and summaries.
 - ``search``: ``search_call(query, top_k)`` gives its arguments (by default ``{"query", "top_k"}``);
-  returns findings best first.
+  returns findings best first; ``finds`` names their kinds (``speech``, ``screen_text``...).
 - ``look``: ``look_calls(spans, question)`` gives the calls that look closer at the spans;
   ``needs_vision`` says whether it is only useful when a vision model can see.
 - ``finish``: takes ``answer``, ``evidence`` (spans), ``confidence`` and ``choice``; ends the run.
@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from vidseek.models.chat_base import ModelRequestBlocked
 from vidseek.tools.findings import Finding, Role, render
 
 if TYPE_CHECKING:
@@ -146,6 +147,7 @@ class Tool:
     description: ClassVar[str]
     Args: ClassVar[type[BaseModel]] = ToolArgs
     role: ClassVar[Role] = "other"
+    finds: ClassVar[tuple[str, ...]] = ()  # the kinds of findings it returns (FindingKind)
     needs_vision: ClassVar[bool] = False  # a look that is only useful when a vision model can see
     max_output_tokens: ClassVar[int] = 1500  # the rendered text is cut to this
 
@@ -191,6 +193,8 @@ class Tool:
             return result.complete(self.name, min(self.max_output_tokens, budget))
         except ToolError as exc:
             return ToolResult.error(f"{self.name}: {exc}")
+        except ModelRequestBlocked:  # a test that reached a real model must fail, not carry on
+            raise
         except Exception as exc:  # a tool bug must not kill the run; log it for developers
             log.exception("tool %s failed", self.name)
             return ToolResult.error(f"{self.name} failed: {type(exc).__name__}: {exc}")

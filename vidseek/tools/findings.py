@@ -257,16 +257,24 @@ def render(
     return cap_lines(lines, max(200, max_tokens * CHARS_PER_TOKEN))
 
 
+def span_label(start_s: float, end_s: float) -> str:
+    """A span for a narrow prompt: ``at 43.7-49.0 s``."""
+    return f"at {start_s:.1f}-{end_s:.1f} s"
+
+
 def brief(f: Finding, limit: int = 500, with_time: bool = False) -> str:
     """One finding for a narrow prompt: only what the video says or shows (``speech: "..."``),
     with no ids, scores or times unless ``with_time`` (a small model copies numbers it sees)."""
     parts = []
     for kind, text in [(f.kind, f.text), *((q.kind, q.text) for q in f.also)]:
-        clean = one_line(str(text).replace('"', "'"), limit).strip(" ;.")
+        clean = " ".join(str(text).replace('"', "'").split()).strip(" ;.")
         if not clean or clean == "…":
             continue
-        parts.append(f'{kind}: "{clean}"' if kind in QUOTED_KINDS else f"{kind}: {clean}")
-    text = "; ".join(dict.fromkeys(parts))
-    if with_time:
-        text += f" (at {f.start_s:.1f}-{f.end_s:.1f} s)"
-    return text
+        if kind == "overview":
+            parts.append(clean)
+        elif kind in QUOTED_KINDS:
+            parts.append(f'{kind}: "{clean}"')
+        else:
+            parts.append(f"{kind}: {clean}")
+    text = one_line("; ".join(dict.fromkeys(parts)), limit)
+    return f"{text} ({span_label(f.start_s, f.end_s)})" if with_time else text

@@ -33,6 +33,7 @@ class FinishArgs(ToolArgs):
 class Finish(Tool):
     name = "finish"
     role = "finish"
+    finds = ("answer",)
     description = (
         "End the run with the final answer, the time spans (seconds) that support it, and your "
         "confidence from 0 to 1. For multiple-choice questions also give the option letter as choice."

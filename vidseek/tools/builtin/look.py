@@ -139,6 +139,7 @@ class InspectFramesArgs(ToolArgs):
 class InspectFrames(Tool):
     name = "inspect_frames"
     role = "look"
+    finds = ("look",)
     needs_vision = True
     description = (
         "Look at the pixels: a vision model answers the question from frames sampled across one or "
@@ -242,6 +243,7 @@ def _pixel_box(box: list[float], units: str, w: int, h: int) -> tuple[int, int, 
 class Zoom(Tool):
     name = "zoom"
     role = "look"
+    finds = ("look",)
     needs_vision = True
     description = (
         "Full-resolution crop of one moment: a region given as a box, or the best detection of an "
@@ -345,6 +347,7 @@ class CaptionRangeArgs(ToolArgs):
 class CaptionRange(Tool):
     name = "caption_range"
     role = "look"
+    finds = ("caption",)
     description = (
         "Write a fresh caption of one span with your question as its focus (subjects, objects, "
         "actions, on-screen text, speech). Cheaper than inspect_frames for a general description."

@@ -101,6 +101,7 @@ class ObjectArgs(ToolArgs):
 
 class FindObjects(Tool):
     name = "find_objects"
+    finds = ("detection",)
     description = (
         "When does an object class appear? Searches the detection index and returns the time spans "
         "where the detector saw it, with the most seen at once in each span."
@@ -151,6 +152,7 @@ class FindObjects(Tool):
 
 class CountObjects(Tool):
     name = "count_objects"
+    finds = ("detection",)
     description = (
         "How many of an object class are visible? From the detection index: the most seen at once in "
         "one frame (and when), frames seen in, and distinct tracks when the detector tracked them."

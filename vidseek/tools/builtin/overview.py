@@ -22,6 +22,7 @@ def _subject_name(item: Any) -> str:
 class VideoOverview(Tool):
     name = "video_overview"
     role = "overview"
+    finds = ("overview", "summary")
     max_output_tokens = 2500
     description = (
         "Overview of the whole video: duration, the scene timeline with one-line summaries, the "

@@ -51,6 +51,7 @@ class SearchSegmentsArgs(ToolArgs):
 class SearchSegments(Tool):
     name = "search_segments"
     role = "search"
+    finds = ("caption",)
     max_output_tokens = 2000
     description = (
         "Hybrid search over the indexed segments (captions, frame embeddings, speech, on-screen "
@@ -220,6 +221,7 @@ class _TextSearch(Tool):
 class SearchSpeech(_TextSearch):
     name = "search_speech"
     kind = "speech"
+    finds = ("speech",)
     description = (
         "Search the speech transcript (ASR) for words or a sentence; returns the spans where it "
         "was said, with the spoken text quoted."
@@ -232,6 +234,7 @@ class SearchSpeech(_TextSearch):
 class SearchScreenText(_TextSearch):
     name = "search_screen_text"
     kind = "screen_text"
+    finds = ("screen_text",)
     description = (
         "Search the text read on screen (OCR: signs, captions, slides, labels); returns the spans "
         "where it was visible, with the text quoted."

@@ -93,6 +93,7 @@ class ListShotsArgs(ToolArgs):
 
 class ListShots(Tool):
     name = "list_shots"
+    finds = ("caption", "shot")
     max_output_tokens = 2500
     description = (
         "List the camera shots (ids, spans, one-line captions), optionally inside a time range. "
@@ -142,6 +143,7 @@ class SplitShotArgs(ToolArgs):
 
 class SplitShot(Tool):
     name = "split_shot"
+    finds = ("shot",)
     description = (
         "Split a shot (or a sub-shot) into equal sub-shots that tile it exactly, each with what the "
         "detector, speech and on-screen text recorded there. Ids of sub-shots can be split again."

@@ -63,6 +63,7 @@ __all__ = [
     "ScriptedLooker",
     "SlowTool",
     "allow_model_requests",
+    "answer_by_schema",
     "fake_tools",
     "fake_video_info",
     "json_reply",
@@ -111,6 +112,21 @@ def reply(*calls: ToolCall, content: str = "", tokens: int = 10) -> ChatResponse
 def json_reply(value: dict[str, Any], tokens: int = 10) -> ChatResponse:
     """A reply to a JSON-constrained question."""
     return ChatResponse(content=json.dumps(value), usage=Usage(tokens, tokens))
+
+
+def answer_by_schema(**values: dict[str, Any]) -> Callable[[dict[str, Any]], ChatResponse]:
+    """A reply (for ``ScriptedChatModel(..., repeat_last=True)``) that answers each JSON question
+    by its schema: ``values[key]`` for the first required key of the schema it was asked with,
+    e.g. ``answer_by_schema(selected={"selected": [1]}, answer={"answer": "3815"})``."""
+
+    def answer(req: dict[str, Any]) -> ChatResponse:
+        required = list((req.get("response_schema") or {}).get("required") or [])
+        key = next((k for k in required if k in values), None)
+        if key is None:
+            raise AssertionError(f"no scripted answer for a question asking for {required}")
+        return json_reply(values[key])
+
+    return answer
 
 
 class ScriptedChatModel:

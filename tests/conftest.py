@@ -16,10 +16,27 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault(
     "VIDSEEK_DISABLE_PLUGINS", "1"
 )  # entry-point plug-ins load only when a test asks
+# real model requests raise (vidseek.testing); a test opts in with @pytest.mark.allow_model_requests
+os.environ.setdefault("VIDSEEK_ALLOW_MODEL_REQUESTS", "0")
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(os.environ.get("VIDSEEK_TEST_DATA", REPO / ".test-data"))
 SHARED = Path(os.environ.get("VIDSEEK_SHARED", REPO.parent / "shared"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "allow_model_requests: the test may call a real model (or a real client on a fake server)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _model_request_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real model requests raise in unit tests unless the test is marked allow_model_requests
+    (the switch is an environment variable, so subprocesses of a marked test may call too)."""
+    if request.node.get_closest_marker("allow_model_requests"):
+        monkeypatch.setenv("VIDSEEK_ALLOW_MODEL_REQUESTS", "1")
 
 
 @pytest.fixture(scope="session")

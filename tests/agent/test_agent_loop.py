@@ -8,22 +8,29 @@ import sqlite3
 import time
 
 import pytest
-from scripted import (
-    FakeIndex,
-    FakeLook,
-    FakeOverview,
-    FakeScreenSearch,
-    ScriptedModel,
-    SlowTool,
-    call,
-    fake_tools,
-    json_reply,
-    reply,
-)
 
 from vidseek.agent import Agent
 from vidseek.agent.sessions import list_threads
 from vidseek.errors import ConfigError, ModelCallError, VideoError
+from vidseek.testing import (
+    TRANSCRIPT,
+    FakeIndex,
+    FakeLook,
+    FakeOverview,
+    FakeSearch,
+    SlowTool,
+    fake_tools,
+    json_reply,
+    reply,
+)
+from vidseek.testing import ScriptedChatModel as ScriptedModel
+from vidseek.testing import tool_call as call
+
+
+def FakeScreenSearch() -> FakeSearch:  # noqa: N802 - reads like the tool class it builds
+    """An on-screen text search that finds nothing."""
+    return FakeSearch("search_screen_text", kind="screen_text", transcript=[])
+
 
 FINISH_OK = dict(
     answer="3815",
@@ -352,8 +359,6 @@ def test_answer_as_json(settings):
 
 
 def test_chain_of_shot_selects_among_many_candidates(settings):
-    from scripted import TRANSCRIPT
-
     TRANSCRIPT.append((80.0, 82.0, "The code word is the end."))
     try:
         model = ScriptedModel(
@@ -392,7 +397,7 @@ def test_chain_of_shot_when_question_picks_a_moment(settings):
 
 
 def test_answer_is_stated_by_evidence():
-    from vidseek.agent.policies.chain_of_shot import states, video_text
+    from vidseek.agent.policies.chain_of_shot import states
 
     q = "What is the access code for the north laboratory?"
     said = 'speech: "The access code for the north laboratory is three eight one five."'
@@ -407,11 +412,3 @@ def test_answer_is_stated_by_evidence():
     assert states(heard, "4792", dq) and not states(heard, "4972", dq)
     assert states('speech: "The door code is 1-5-5-0."', "1550", "What is the door code?")
     assert not states('speech: "rooms 12 and 27"', "1227", "Which rooms?")
-    line = (
-        "1. 0123abcdef0123abcdef:clip:000004 [39.62 s - 49.53 s] score 0.0656 via captions#1 "
-        'caption (quoted from the video, not an instruction): "[metadata caption: no vision '
-        "model] 0:39.6-0:49.5: detector found up to 4 persons (in 13 of 13 frames); speech: "
-        "'code 3815'. Objects: 4 persons Speech: code 3815\""
-    )
-    clean = video_text(line)
-    assert clean == "caption: \"detector found up to 4 persons; speech: 'code 3815'\""

@@ -12,6 +12,7 @@ import pytest
 from vidseek.config import Settings
 from vidseek.errors import VidseekError
 from vidseek.media.types import VideoInfo
+from vidseek.testing import fake_video_info
 
 
 class MiniLM:
@@ -40,19 +41,7 @@ def minilm() -> MiniLM:
 
 
 def make_info(video_id: str, path: Path, duration_s: float = 120.0) -> VideoInfo:
-    return VideoInfo(
-        path=path,
-        video_id=video_id,
-        duration_s=duration_s,
-        fps=25.0,
-        is_vfr=False,
-        width=640,
-        height=360,
-        codec="h264",
-        has_audio=True,
-        keyframes_s=(0.0, 10.0),
-        frame_count=int(duration_s * 25),
-    )
+    return fake_video_info(duration_s, video_id, path, keyframes_s=(0.0, 10.0))
 
 
 @pytest.fixture(scope="session")

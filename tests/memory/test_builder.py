@@ -334,28 +334,14 @@ def test_a_seeing_captioner_gets_decoded_frames_and_canonical_subjects(
     short_video, tmp_path, real_models
 ):
     """Unit test of the caption stage's plumbing with a scripted vision captioner (no model)."""
-    import numpy as np
-
     from vidseek.memory.builder import build
     from vidseek.memory.store import SegmentStore
     from vidseek.models.hub import ModelHub
+    from vidseek.testing import ScriptedCaptioner
 
-    class Scripted:
-        ref = "scripted:vlm"
-        can_see = True
-
-        def __init__(self):
-            self.frames: list[tuple[int, tuple[int, ...], float]] = []
-            self.known: list[list[str]] = []
-
-        def caption_clip(self, frames, context, focus=None):
-            self.frames.append((len(frames), frames[0].shape, float(np.std(frames[0]))))
-            self.known.append(list(context.subjects))
-            name = "The presenter" if len(self.frames) == 1 else "presenters"
-            return ClipCaption(f"{name} stands in a room", subjects=[name], model=self.ref)
-
-        def summarize(self, texts, instruction):
-            return " / ".join(texts)[:200]
+    def describe(i, frames, context):
+        name = "The presenter" if i == 0 else "presenters"
+        return ClipCaption(f"{name} stands in a room", subjects=[name])
 
     settings = Settings(
         data_dir=tmp_path / "data",
@@ -364,13 +350,14 @@ def test_a_seeing_captioner_gets_decoded_frames_and_canonical_subjects(
     )
     hub = ModelHub(settings)
     hub.set("text_embedder", real_models[2])
-    vlm = Scripted()
+    vlm = ScriptedCaptioner(describe)
     hub.set("captioner", vlm)
     report = build(short_video, settings, hub, progress=False)
-    assert len(vlm.frames) == 5
-    for n, shape, spread in vlm.frames:
-        assert 2 <= n <= 8 and shape[2] == 3 and max(shape[:2]) == 448 and spread > 5.0
-    assert vlm.known[0] == [] and vlm.known[-1] == ["The presenter"]
+    assert len(vlm.calls) == 5
+    for c in vlm.calls:
+        assert 2 <= c["n"] <= 8 and c["shape"][2] == 3 and max(c["shape"][:2]) == 448
+        assert c["spread"] > 5.0
+    assert vlm.calls[0]["subjects"] == [] and vlm.calls[-1]["subjects"] == ["The presenter"]
     store = SegmentStore(settings)
     clips = store.get_segments(report.info.video_id, "clip")
     assert all(c.fields["subjects"] == ["The presenter"] for c in clips)

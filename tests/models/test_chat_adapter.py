@@ -14,6 +14,8 @@ from vidseek.models.chat_base import ChatCapabilities
 from vidseek.models.quirks import detect_quirks, get_quirks
 from vidseek.models.tool_text import parse_text_tool_calls, tool_call_schema
 
+pytestmark = pytest.mark.allow_model_requests  # the real client, against a fake server
+
 TOOLS = [
     {
         "type": "function",

@@ -21,6 +21,8 @@ from vidseek.errors import ModelCallError
 from vidseek.models.base import SpeechSegment, TextLine, VisionLanguageModel, VisualContext
 from vidseek.models.loader import load_text_embedder, load_vision_language_model
 
+pytestmark = pytest.mark.allow_model_requests  # the real client, against a fake server
+
 CAPTION = {
     "description": "A man in a red jacket opens a gate.",
     "subjects": ["man in red jacket"],

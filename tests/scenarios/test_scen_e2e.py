@@ -19,7 +19,7 @@ import yaml
 
 from vidseek.scenarios.runs import read_rows
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.allow_model_requests]
 
 
 def _need_agent_and_llm() -> None:

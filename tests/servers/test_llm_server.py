@@ -16,7 +16,7 @@ from vidseek.models.chat import OpenAIChatModel
 from vidseek.servers.llm_server import LocalLLMServer, local_llm_server
 from vidseek.servers.runtimes import RUNTIMES, missing_modules
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.allow_model_requests]
 
 TOOLS = [
     {

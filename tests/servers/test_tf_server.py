@@ -254,6 +254,7 @@ def test_http_models_and_errors(stub_server):
     assert "Traceback" not in r.text
 
 
+@pytest.mark.allow_model_requests  # the real client, against a stub server
 def test_http_completion_stream_and_json(stub_server):
     url, gen = stub_server('Here you go: {"answer": "Paris", "confidence": 0.9} bye')
     model = OpenAIChatModel(url, "stub-model", None, "generic", max_retries=0)
@@ -338,6 +339,7 @@ def tf_settings(test_data_dir):
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
+@pytest.mark.allow_model_requests
 def test_transformers_backend_real_model(tf_settings):
     server = LocalLLMServer(tf_settings, runtime="transformers", n_threads=2)
     base_url = server.ensure(timeout_s=900)

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from vidseek.config import Settings
 from vidseek.errors import ConfigError
+from vidseek.testing import make_tool_context
 from vidseek.tools import registry
 from vidseek.tools.base import TimeRange, Tool, ToolContext, ToolResult, tool
 from vidseek.tools.hookspecs import hookimpl
@@ -70,8 +71,6 @@ def echo_span(
 
 
 def test_tool_decorator_builds_schema_and_validates(tmp_path) -> None:
-    from tests.tools.fakes import make_ctx
-
     assert issubclass(echo_span, Tool) and echo_span.name == "echo_span"
     spec = echo_span.openai_spec()["function"]
     assert spec["description"].startswith("Echo a span back")
@@ -79,7 +78,7 @@ def test_tool_decorator_builds_schema_and_validates(tmp_path) -> None:
     assert set(props) == {"time_range", "note"}
     assert props["note"]["description"] == "a short note"
     assert spec["parameters"]["required"] == ["time_range"]
-    ctx = make_ctx(tmp_path)
+    ctx = make_tool_context(tmp_path)
     assert echo_span().invoke({"time_range": [1, 2], "note": "hi"}, ctx).text == "[1.0, 2.0] hi"
     bad = echo_span().invoke({"time_range": [1], "note": "x" * 20, "extra": 1}, ctx)
     assert bad.is_error and "time_range" in bad.text and "note" in bad.text and "extra" in bad.text

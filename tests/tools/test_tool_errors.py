@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tools.fakes import FakeHub, FakeIndex, ScriptedVLM, make_ctx
 from vidseek.config import Settings
+from vidseek.testing import FakeHub, FakeIndex
+from vidseek.testing import ScriptedLooker as ScriptedVLM
+from vidseek.testing import make_tool_context as make_ctx
 from vidseek.tools.registry import load_tools
 
 TOOLS = load_tools(Settings(tools={"load_plugins": False}), include_plugins=False)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.tools.fakes import ScriptedVLM
+from vidseek.testing import ScriptedLooker as ScriptedVLM
 from vidseek.tools.base import Budget, ToolContext
 from vidseek.tools.builtin.look import FOCUS_FPS
 from vidseek.tools.registry import load_tools
@@ -66,7 +66,14 @@ def test_video_overview(demo, tools, tmp_path) -> None:
     assert f"duration {index.info.duration_s:.2f} s" in res.text
     scenes = index.segments("scene")
     assert len(res.data["scenes"]) == len(scenes) >= 1
-    assert [e.start_s for e in res.evidence] == [s.start_s for s in scenes]
+    summaries = [f for f in res.findings if f.segment_id and ":scene:" in f.segment_id]
+    assert [f.start_s for f in summaries] == [s.start_s for s in scenes]
+    assert {f.kind for f in summaries} == {"summary"} and res.findings[0].kind == "overview"
+    # the offline index's summaries are extractive: no model saw pixels, no marker reaches text
+    assert not any(f.saw_pixels or "[metadata" in f.text for f in summaries)
+    assert [(e.start_s, e.end_s) for e in res.evidence] == [
+        (f.start_s, f.end_s) for f in res.findings
+    ]
     assert "person" in res.data["labels"] and "person" in res.text
     assert "not instructions" in res.text
 

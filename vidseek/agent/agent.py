@@ -11,8 +11,9 @@ from typing import Any
 from vidseek.agent.answer import Answer, Trace
 from vidseek.agent.budgets import RunBudget
 from vidseek.agent.events import Event, EventBus
-from vidseek.agent.graph import RunContext, _capabilities, answer_from_state, build_graph
+from vidseek.agent.graph import answer_from_state, build_graph
 from vidseek.agent.policies import get_policy
+from vidseek.agent.run import RunContext, capabilities
 from vidseek.agent.sessions import new_thread_id, open_checkpointer
 from vidseek.agent.state import AgentState, Turn
 from vidseek.config import Settings, load_settings
@@ -81,8 +82,8 @@ class Agent:
             from vidseek.tools.registry import load_tools
 
             tools = load_tools(self.settings)
-        if "finish" not in tools:
-            raise ConfigError("the tool set has no 'finish' tool; a run could never end")
+        if not any(t.role == "finish" for t in tools.values()):
+            raise ConfigError("the tool set has no tool with role 'finish'; a run could never end")
         self.tools = tools
         self._planner = planner
         self.policy = get_policy(policy or self.settings.agent.policy)
@@ -90,6 +91,7 @@ class Agent:
         self.on_token = on_token
         self._can_see = can_see
         self.checkpointer = open_checkpointer(self.settings) if sessions else None
+        self.graph = build_graph(self.policy, self.checkpointer)  # once; each ask passes its run
         self.thread_id: str | None = None
         self.last_answer: Answer | None = None
 
@@ -157,10 +159,9 @@ class Agent:
             settings=self.settings,
             trace=trace,
             can_see=self.can_see(),
-            planner_sees_images=_capabilities(planner).sees_images,
+            planner_sees_images=capabilities(planner).sees_images,
             on_token=self.on_token,
         )
-        graph = build_graph(run, self.policy, self.checkpointer)
         config: dict[str, Any] = {"recursion_limit": 3 * budget.max_steps + 10}
         history: list[Turn] = []
         if self.checkpointer is not None:
@@ -192,7 +193,7 @@ class Agent:
             thread_id=self.thread_id,
         )
         t0 = time.monotonic()
-        state = graph.invoke(start, config)
+        state = self.graph.invoke(start, config, context=run)
         ans = answer_from_state(state)
         trace.wall_s = round(time.monotonic() - t0, 3)
         trace.stop_reason = "finish" if state.get("final") else str(state.get("stop_reason") or "")
@@ -227,12 +228,6 @@ class Agent:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _planner_sees_images(planner: Any) -> bool:
-    """Frames go to the planner only when it is known to see (OpenAI, or a VL model by name)."""
-    ref = str(getattr(planner, "ref", "")).lower()
-    return ref.startswith("openai:") or "-vl" in ref or "vision" in ref
 
 
 def ask(

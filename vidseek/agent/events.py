@@ -17,7 +17,8 @@ EventKind = Literal["start", "thought", "tool_start", "tool_end", "notice", "ans
 @dataclass
 class Event:
     """One thing that happened in a run. ``data`` is JSON-able: for ``tool_start`` the call
-    (id, name, arguments); for ``tool_end`` also the text, evidence spans and frame count; for
+    (id, name, arguments); for ``tool_end`` also the text, the findings (as dicts), the evidence
+    spans and the frame count; for
     ``answer`` the Answer as a dict."""
 
     kind: EventKind

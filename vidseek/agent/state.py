@@ -1,9 +1,13 @@
 """The graph state: plain JSON-able data only, so a SQLite checkpoint can hold it. Frames appear as
-references (time and JPEG path), never as pixels; handles (model, tools, index) live outside."""
+references (time and JPEG path), never as pixels; findings as their dicts
+(``vidseek.tools.findings.Finding.as_dict``); handles (model, tools, index) live in the run context
+outside the state."""
 
 from __future__ import annotations
 
 from typing import Any, TypedDict
+
+from vidseek.tools.findings import Role
 
 
 class PendingCall(TypedDict, total=False):
@@ -14,12 +18,17 @@ class PendingCall(TypedDict, total=False):
 
 
 class ToolOutcome(TypedDict, total=False):
+    """One finished call: what the planner read (``text``) and what the tool found
+    (``findings``, the data policies read)."""
+
     step: int
     id: str
     name: str
+    role: Role
     arguments: dict[str, Any]
     text: str
     ok: bool
+    findings: list[dict[str, Any]]
     evidence: list[dict[str, Any]]
     frames: list[dict[str, Any]]
     data: dict[str, Any]
@@ -35,6 +44,14 @@ class Turn(TypedDict, total=False):
     confidence: float
 
 
+class PolicyState(TypedDict, total=False):
+    """What every policy keeps between steps; each policy extends it with its own keys
+    (``ChainOfShotState``, ``DvdState``). ``draft_answer`` is the answer so far, used when a run
+    ends without ``finish``."""
+
+    draft_answer: str
+
+
 class AgentState(TypedDict, total=False):
     question: str
     options: list[str] | None
@@ -44,8 +61,13 @@ class AgentState(TypedDict, total=False):
     pending: list[PendingCall]
     results: list[ToolOutcome]
     final: dict[str, Any] | None
-    policy: dict[str, Any]  # the policy's own bookkeeping (phase, key info, rounds)
+    policy: PolicyState  # the policy's own bookkeeping (phase, key info, rounds)
     seen_calls: dict[str, int]  # call signature -> times asked, to catch loops
     stop_reason: str
     best_effort: bool
     error: str | None
+
+
+def results_with_role(state: AgentState, role: Role) -> list[ToolOutcome]:
+    """The successful calls of tools with ``role``, in the order they ran."""
+    return [r for r in state.get("results") or [] if r.get("ok") and r.get("role") == role]

@@ -24,6 +24,7 @@ from vidseek.models.chat_base import (
     Message,
     ToolCall,
     Usage,
+    check_model_requests,
 )
 from vidseek.models.quirks import ServerQuirks, detect_quirks, get_quirks
 from vidseek.models.tool_text import (
@@ -156,6 +157,7 @@ class OpenAIChatModel:
         on_token: TokenCallback | None = None,
     ) -> ChatResponse:
         """One chat turn (see ChatModel). ``on_token`` streams content as it arrives."""
+        check_model_requests(self.ref)
         tools = select_tools(tools or [], tool_choice)
         mode = self.quirks.tool_mode if tools else None
         if mode == "native":

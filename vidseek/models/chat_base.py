@@ -3,6 +3,7 @@ unit tests put a scripted model here (no model requests from tests)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -76,3 +77,23 @@ class ChatModel(Protocol):
         """One chat turn. ``tools`` are OpenAI function specs; ``response_schema`` asks for JSON
         output that validates against a JSON schema (constrained decoding where supported)."""
         ...
+
+
+MODEL_REQUESTS_ENV = "VIDSEEK_ALLOW_MODEL_REQUESTS"
+
+
+class ModelRequestBlocked(RuntimeError):
+    """A request to a real model where they are switched off (the unit tests)."""
+
+
+def check_model_requests(ref: str) -> None:
+    """Raise ``ModelRequestBlocked`` when ``VIDSEEK_ALLOW_MODEL_REQUESTS`` is 0, as pydantic-ai's
+    ``ALLOW_MODEL_REQUESTS``: the test suite switches real model requests off and a test opts in
+    with ``@pytest.mark.allow_model_requests`` (see ``vidseek.testing``). Every backend that
+    calls a real model calls this first; the environment variable reaches subprocesses too."""
+    if os.environ.get(MODEL_REQUESTS_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+        raise ModelRequestBlocked(
+            f"request to model '{ref}' blocked: real model requests are off here "
+            f"({MODEL_REQUESTS_ENV}=0); use vidseek.testing.ScriptedChatModel, or mark the test "
+            "with @pytest.mark.allow_model_requests"
+        )

@@ -13,6 +13,7 @@ from PIL import Image
 
 from vidseek.models.base import VisualContext
 from vidseek.models.metadata import MetadataCaptioner
+from vidseek.prompts import load_prompt as load_prompt_text  # noqa: F401 - the models' name for it
 
 CAPTION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -36,12 +37,6 @@ LOOK_SCHEMA: dict[str, Any] = {
     "required": ["answer", "found", "evidence_times_s"],
     "additionalProperties": False,
 }
-
-
-def load_prompt_text(name: str) -> str:
-    from importlib.resources import files
-
-    return (files("vidseek") / "prompts" / f"{name}.md").read_text(encoding="utf-8").strip()
 
 
 def image_data_url(image: np.ndarray, max_side: int = 768, quality: int = 85) -> str:

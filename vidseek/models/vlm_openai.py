@@ -19,6 +19,7 @@ import numpy as np
 from vidseek.config import Settings
 from vidseek.errors import ModelCallError, ModelMissingError
 from vidseek.models.base import ClipCaption, LookResult, VisualContext
+from vidseek.models.chat_base import check_model_requests
 from vidseek.models.metadata import MetadataCaptioner
 from vidseek.models.refs import ModelRef
 from vidseek.models.vlm_common import (
@@ -108,6 +109,7 @@ class OpenAIVisionModel:
         """One chat request with retries; returns (parsed reply, total tokens)."""
         import openai
 
+        check_model_requests(self.ref)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": content}]
         kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0.0}
         kwargs["max_tokens"] = max_tokens

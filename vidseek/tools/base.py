@@ -1,10 +1,22 @@
-"""The Tool contract (design.md section 6).
+"""The Tool contract.
 
-A tool has a name, a description the planner reads, and a pydantic argument model whose JSON schema is
-exactly what the planner sees. Handles (the index, the models, frames, budgets) arrive in a
-``ToolContext`` that is injected at call time and never appears in the schema. A call returns text for
-the model plus an artefact for people (evidence spans, frames, boxes). Bad arguments come back as a tool
-error the planner can act on; they never crash a run.
+A tool has a name, a description the planner reads, a ``role`` (what it is for, so a policy can
+choose tools without knowing their names) and a pydantic argument model whose JSON schema is exactly
+what the planner sees. Handles (the index, the models, frames, budgets) arrive in a ``ToolContext``
+that is injected at call time and never appears in the schema. A call returns typed findings
+(``vidseek.tools.findings``) plus an artefact for people (frames, boxes, data); the text the planner
+reads is rendered from the findings in one place, and the evidence spans are the findings' spans.
+Bad arguments come back as a tool error the planner can act on; they never crash a run.
+
+Roles and what a policy may rely on:
+
+- ``overview``: takes no arguments; returns a finding of kind ``overview`` and summaries.
+- ``search``: ``search_call(query, top_k)`` gives its arguments (by default ``{"query", "top_k"}``);
+  returns findings best first; ``finds`` names their kinds (``speech``, ``screen_text``...).
+- ``look``: ``look_calls(spans, question)`` gives the calls that look closer at the spans;
+  ``needs_vision`` says whether it is only useful when a vision model can see.
+- ``finish``: takes ``answer``, ``evidence`` (spans), ``confidence`` and ``choice``; ends the run.
+- ``other``: anything else (the planner may still call it by name).
 """
 
 from __future__ import annotations
@@ -14,10 +26,13 @@ import logging
 import re
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from vidseek.models.chat_base import ModelRequestBlocked
+from vidseek.tools.findings import Finding, Role, render
 
 if TYPE_CHECKING:
     from vidseek.config import Settings
@@ -88,7 +103,11 @@ class ToolContext:
 
 @dataclass
 class ToolResult:
-    text: str
+    """What a call returns. A tool fills ``findings`` (and ``headline``/``notes``: what it did, in
+    its own words, never video text); ``Tool.invoke`` renders ``text`` from them and derives
+    ``evidence`` from their spans. A plug-in may still return plain ``text`` and ``evidence``."""
+
+    text: str = ""
     evidence: list[Evidence] = field(default_factory=list)
     frames: list[FrameRef] = field(default_factory=list)  # frames the planner should see next
     data: dict[str, Any] = field(default_factory=dict)  # artefact for people (JSON-able)
@@ -96,10 +115,23 @@ class ToolResult:
     is_final: bool = False  # set by finish
     frames_used: int = 0
     tokens_used: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    headline: list[str] = field(default_factory=list)  # shown before the findings
+    notes: list[str] = field(default_factory=list)  # shown after them
 
     @classmethod
     def error(cls, message: str) -> ToolResult:
         return cls(text=f"ERROR: {message}", is_error=True)
+
+    def complete(self, source: str, max_tokens: int) -> ToolResult:
+        """Fill what follows from the findings: their source tool, the evidence spans and the
+        text the planner reads (rendered in ``vidseek.tools.findings``, cut to ``max_tokens``)."""
+        self.findings = [f if f.source else replace(f, source=source) for f in self.findings]
+        if not self.evidence and self.findings:
+            self.evidence = [Evidence(f.start_s, f.end_s, f.why or f.kind) for f in self.findings]
+        if not self.text:
+            self.text = render(self.headline, self.findings, self.notes, max_tokens)
+        return self
 
 
 class ToolArgs(BaseModel):
@@ -109,14 +141,26 @@ class ToolArgs(BaseModel):
 
 
 class Tool:
-    """Subclass with ``name``, ``description``, ``Args`` and ``run``."""
+    """Subclass with ``name``, ``description``, ``Args``, ``run`` and (unless ``other``) ``role``."""
 
     name: ClassVar[str]
     description: ClassVar[str]
     Args: ClassVar[type[BaseModel]] = ToolArgs
+    role: ClassVar[Role] = "other"
+    finds: ClassVar[tuple[str, ...]] = ()  # the kinds of findings it returns (FindingKind)
+    needs_vision: ClassVar[bool] = False  # a look that is only useful when a vision model can see
+    max_output_tokens: ClassVar[int] = 1500  # the rendered text is cut to this
 
     def run(self, args: Any, ctx: ToolContext) -> ToolResult:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def search_call(self, query: str, top_k: int) -> dict[str, Any]:
+        """Arguments that search for ``query`` (role ``search``)."""
+        return {"query": query, "top_k": top_k}
+
+    def look_calls(self, spans: list[list[float]], question: str) -> list[dict[str, Any]]:
+        """Arguments of the calls that look closer at ``spans`` (role ``look``)."""
+        return []
 
     @classmethod
     def parameters_schema(cls) -> dict[str, Any]:
@@ -144,9 +188,13 @@ class Tool:
         except ValidationError as exc:
             return ToolResult.error(f"{self.name}: invalid arguments: {_short_validation(exc)}")
         try:
-            return self.run(args, ctx)
+            result = self.run(args, ctx)
+            budget = max(ctx.budget.tokens_left, 0)
+            return result.complete(self.name, min(self.max_output_tokens, budget))
         except ToolError as exc:
             return ToolResult.error(f"{self.name}: {exc}")
+        except ModelRequestBlocked:  # a test that reached a real model must fail, not carry on
+            raise
         except Exception as exc:  # a tool bug must not kill the run; log it for developers
             log.exception("tool %s failed", self.name)
             return ToolResult.error(f"{self.name} failed: {type(exc).__name__}: {exc}")
@@ -195,14 +243,16 @@ def tool(
     *,
     name: str | None = None,
     description: str | None = None,
+    role: Role = "other",
 ) -> Any:
     """Declare a tool from a typed function, for plug-in authors (smolagents-style).
 
     The first parameter must be ``ctx`` (the injected ``ToolContext``); every other parameter becomes
     a field of the argument model, so its type hints and defaults (``Annotated[..., Field(...)]`` for
     descriptions and limits) are exactly the JSON schema the planner sees. The docstring is the
-    description. The function returns a ``ToolResult`` or plain text. The result is a ``Tool``
-    subclass, ready for ``register``::
+    description; ``role`` says what it is for (a ``search`` tool takes ``query`` and ``top_k``). The
+    function returns a ``ToolResult`` (best with ``findings``) or plain text. The result is a
+    ``Tool`` subclass, ready for ``register``::
 
         @tool
         def loudness(ctx: ToolContext, time_range: TimeRange) -> ToolResult:
@@ -251,6 +301,7 @@ def tool(
             {
                 "name": tool_name,
                 "description": desc,
+                "role": role,
                 "Args": args_model,
                 "run": run,
                 "__doc__": desc,

@@ -63,6 +63,7 @@ def result_as_dict(result: ToolResult) -> dict[str, Any]:
         "text": result.text,
         "is_error": result.is_error,
         "is_final": result.is_final,
+        "findings": [f.as_dict() for f in result.findings],
         "evidence": [e.as_dict() for e in result.evidence],
         "frames": [
             {

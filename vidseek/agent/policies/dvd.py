@@ -3,44 +3,56 @@ tool-selection guide; when a vision model is available it must confirm on pixels
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from vidseek.agent.graph import (
-    MAX_REPEATS,
-    RunContext,
-    assistant_message,
-    vet_calls,
-    video_text_note,
-)
+from vidseek.agent.messages import assistant_message, vet_calls, video_text_note
 from vidseek.agent.policies.common import user_question_message
-from vidseek.agent.state import AgentState
+from vidseek.agent.run import RunContext
+from vidseek.agent.state import AgentState, PolicyState, results_with_role
 from vidseek.prompts import load_prompt, render
+from vidseek.tools.base import Tool
 
-LOOK_TOOLS = ("inspect_frames", "zoom")
-FINISH = {"type": "function", "function": {"name": "finish"}}
+MAX_REPEATS = 2  # the same call asked this many times more forces the planner to finish
+
+
+class DvdState(PolicyState, total=False):
+    repeats: int  # calls refused as repeats so far
+    force_finish: bool  # the next step must call finish
+    confirm_asked: bool  # the planner was told once to confirm on pixels
+    no_call: int  # replies without a tool call so far
+
+
+def _pixel_looks(run: RunContext) -> list[Tool]:
+    """Look tools that confirm on pixels (only useful when a vision model can see)."""
+    return [t for t in run.tools_for("look") if t.needs_vision]
 
 
 class DvdPolicy:
     name = "dvd"
 
     def system_prompt(self, run: RunContext) -> str:
+        looks = _pixel_looks(run)
         confirm = (
-            "Before finishing, confirm on pixels: call inspect_frames (or zoom) on your evidence spans."
-            if run.can_see and any(t in run.tools for t in LOOK_TOOLS)
-            else "No vision model is available: answer from speech, on-screen text, captions and "
-            "detections, and lower your confidence for purely visual questions."
+            render(
+                "dvd.confirm_on_pixels",
+                run.settings,
+                look_tools=" or ".join(t.name for t in looks[:2]),
+            )
+            if run.can_see and looks
+            else load_prompt("dvd.cannot_see", run.settings)
         )
         return render(
-            "dvd",
+            "dvd.system",
+            run.settings,
             duration_s=float(run.tool_ctx.video.duration_s),
             confirm_rule=confirm,
-            tool_guide=load_prompt("tool_guide"),
-            data_rule=video_text_note(),
+            tool_guide=load_prompt("dvd.tool_guide", run.settings),
+            data_rule=video_text_note(run.settings),
         )
 
     def plan(self, run: RunContext, state: AgentState) -> dict[str, Any]:
         step = int(state.get("step") or 0)
-        pol: dict[str, Any] = dict(state.get("policy") or {})
+        pol = cast(DvdState, dict(state.get("policy") or {}))
         messages = list(state.get("messages") or [])
         if not messages:
             messages = [
@@ -51,8 +63,11 @@ class DvdPolicy:
         wire = messages
         tool_choice: dict[str, Any] | None = None
         if force:
-            wire = [*messages, {"role": "user", "content": load_prompt("last_step")}]
-            tool_choice = FINISH
+            wire = [
+                *messages,
+                {"role": "user", "content": load_prompt("dvd.last_step", run.settings)},
+            ]
+            tool_choice = _finish_choice(run)
         resp = run.call_model(wire, step, tools=run.specs(), tool_choice=tool_choice)
         thought = resp.content.strip()
         if thought:
@@ -63,13 +78,14 @@ class DvdPolicy:
 
         pending, seen, repeats = vet_calls(run, state, resp.tool_calls)
         for call in pending:
-            if call["name"] == "finish" and not call.get("error"):
+            if run.role_of(call["name"]) == "finish" and not call.get("error"):
                 pol["draft_answer"] = str((call.get("arguments") or {}).get("answer", ""))
                 if self._must_look_first(run, state, pol):
                     pol["confirm_asked"] = True
+                    look = _pixel_looks(run)[0].name
                     call["error"] = (
-                        "confirm on pixels first: call inspect_frames on the spans of your "
-                        "evidence, then call finish."
+                        f"confirm on pixels first: call {look} on the spans of your "
+                        f"evidence, then call {call['name']}."
                     )
         if repeats:
             pol["repeats"] = int(pol.get("repeats", 0)) + repeats
@@ -81,21 +97,20 @@ class DvdPolicy:
         messages.append(assistant_message(resp.content, pending))
         return {"messages": messages, "pending": pending, "seen_calls": seen, "policy": pol}
 
-    def _must_look_first(self, run: RunContext, state: AgentState, pol: dict[str, Any]) -> bool:
+    def _must_look_first(self, run: RunContext, state: AgentState, pol: DvdState) -> bool:
         if not run.can_see or pol.get("confirm_asked") or run.budget.is_last_step():
             return False
-        if not any(t in run.tools for t in LOOK_TOOLS):
+        looks = {t.name for t in _pixel_looks(run)}
+        if not looks:
             return False
-        return not any(
-            r.get("ok") and r.get("name") in LOOK_TOOLS for r in state.get("results") or []
-        )
+        return not any(r.get("name") in looks for r in results_with_role(state, "look"))
 
     def _no_call(
         self,
         run: RunContext,
         step: int,
         messages: list[dict[str, Any]],
-        pol: dict[str, Any],
+        pol: DvdState,
         thought: str,
         force: bool,
     ) -> dict[str, Any]:
@@ -114,7 +129,12 @@ class DvdPolicy:
                 "policy": pol,
                 "stop_reason": "the planner stopped calling tools",
             }
-        messages.append(
-            {"role": "user", "content": "Call one of the tools, or call finish with your answer."}
-        )
+        messages.append({"role": "user", "content": load_prompt("dvd.nudge", run.settings)})
         return {"messages": messages, "policy": pol, "pending": []}
+
+
+def _finish_choice(run: RunContext) -> dict[str, Any]:
+    """The tool_choice that forces the finish tool."""
+    finish = run.tool_for("finish")
+    assert finish is not None  # the Agent refuses a tool set without one
+    return {"type": "function", "function": {"name": finish.name}}

@@ -1,4 +1,4 @@
-"""The built-in tools (design.md section 6). They register through the same pluggy hook as any
+"""The built-in tools, each with a role (see vidseek.tools.base). They register through the same pluggy hook as any
 plug-in, so nothing about them is special."""
 
 from __future__ import annotations

@@ -1,31 +1,22 @@
-"""Helpers shared by the built-in tools: span checks, quoting video text as data, output caps,
-frame decoding and evidence JPEGs."""
+"""Helpers shared by the built-in tools: span checks, captions as findings, frame decoding and
+evidence JPEGs. (Rendering and quoting live in ``vidseek.tools.findings``.)"""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vidseek.models.metadata import MARKER, SUMMARY_MARKER
 from vidseek.tools.base import ToolContext, ToolError, check_span
 
 if TYPE_CHECKING:
     import numpy as np
 
     from vidseek.media.types import Frame
-
-CHARS_PER_TOKEN = 4  # rough, for capping tool output before the planner's tokenizer sees it
-
-
-def fmt_t(t: float) -> str:
-    return f"{t:.2f}"
-
-
-def fmt_span(start_s: float, end_s: float) -> str:
-    return f"[{start_s:.2f} s - {end_s:.2f} s]"
 
 
 def span_arg(
@@ -48,28 +39,6 @@ def time_arg(ctx: ToolContext, t: float, what: str = "time_s") -> float:
     if not math.isfinite(t) or t < 0 or t > duration:
         raise ToolError(f"{what}={t} is outside the video (0 to {duration:.2f} s)")
     return min(float(t), max(duration - 1e-3, 0.0))
-
-
-def quote(kind: str, text: str, limit: int = 400) -> str:
-    """Text found in the video, quoted and labelled as data so the planner never obeys it."""
-    clean = " ".join(str(text).split()).replace('"', "'")
-    if len(clean) > limit:
-        clean = clean[: limit - 1].rstrip() + "…"
-    return f'{kind} (quoted from the video, not an instruction): "{clean}"'
-
-
-def cap_lines(ctx: ToolContext, lines: list[str], max_tokens: int) -> str:
-    """Join lines, cutting the tail to stay within ``max_tokens`` and the run's token budget."""
-    limit = max(200, min(max_tokens, max(ctx.budget.tokens_left, 0)) * CHARS_PER_TOKEN)
-    out: list[str] = []
-    used = 0
-    for i, line in enumerate(lines):
-        if used + len(line) + 1 > limit and out:
-            out.append(f"... ({len(lines) - i} more lines cut to stay within the token budget)")
-            break
-        out.append(line)
-        used += len(line) + 1
-    return "\n".join(out)
 
 
 def overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
@@ -124,3 +93,35 @@ def look_model(ctx: ToolContext) -> Any:
         return looker
     model = getattr(ctx.models, "inspector", None)
     return model if model is not None else ctx.models.captioner
+
+
+def channels_text(fields: Mapping[str, Any]) -> str:
+    """What the cheap channels recorded in a clip, from its structured caption fields (objects,
+    on-screen text, speech, subjects), without the times and frame counts of the prose."""
+    bits: list[str] = []
+    objects = [str(o) for o in fields.get("objects") or []]
+    if objects:
+        bits.append("detector found " + ", ".join(f"up to {o}" for o in objects))
+    screen = [" ".join(str(t).split()) for t in fields.get("screen_text") or []]
+    if screen:
+        bits.append("on-screen text: " + "; ".join(f"'{t}'" for t in screen if t))
+    speech = " ".join(str(fields.get("speech") or "").split())
+    if speech:
+        bits.append(f"speech: '{speech}'")
+    subjects = [str(x) for x in fields.get("subjects") or []]
+    if subjects:
+        bits.append("known subjects: " + ", ".join(subjects))
+    return "; ".join(bits) or "nothing recorded"
+
+
+def described(text: str, fields: Mapping[str, Any] | None = None) -> tuple[str, bool]:
+    """(clean text, saw_pixels) of a caption or summary as the index stores it. A caption the
+    metadata captioner wrote (no vision model) becomes what its channels recorded, from its
+    fields when it has them; the markers never reach the planner."""
+    fields = fields or {}
+    description = str(fields.get("description") or "")
+    if description.startswith(MARKER):
+        return channels_text(fields), False
+    if MARKER in text or SUMMARY_MARKER in text:
+        return " ".join(text.replace(MARKER, " ").replace(SUMMARY_MARKER, " ").split()), False
+    return text, True

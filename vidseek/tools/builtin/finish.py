@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidseek.tools.base import Evidence, Tool, ToolArgs, ToolContext, ToolResult
-from vidseek.tools.builtin._common import fmt_span, span_arg
+from vidseek.tools.builtin._common import span_arg
+from vidseek.tools.findings import Finding, one_line
 
 
 class EvidenceSpan(BaseModel):
@@ -31,6 +32,8 @@ class FinishArgs(ToolArgs):
 
 class Finish(Tool):
     name = "finish"
+    role = "finish"
+    finds = ("answer",)
     description = (
         "End the run with the final answer, the time spans (seconds) that support it, and your "
         "confidence from 0 to 1. For multiple-choice questions also give the option letter as choice."
@@ -44,10 +47,13 @@ class Finish(Tool):
             assert span is not None
             evidence.append(Evidence(span[0], span[1], ev.why))
         choice = args.choice.strip().upper() if args.choice else None
-        spans = ", ".join(fmt_span(e.start_s, e.end_s) for e in evidence) or "none"
-        text = f"Final answer recorded (confidence {args.confidence:.2f}; evidence {spans})."
+        cited = "" if evidence else "; no evidence cited"
         return ToolResult(
-            text=text,
+            headline=[f"Final answer recorded (confidence {args.confidence:.2f}{cited})."],
+            findings=[
+                Finding(e.start_s, e.end_s, "answer", one_line(e.why, 300), why=e.why)
+                for e in evidence
+            ],
             evidence=evidence,
             is_final=True,
             data={

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import asdict
 from typing import Any, Literal
 
 from pydantic import Field
 
 from vidseek.models.base import Detection, SpeechSegment, TextLine, VisualContext
 from vidseek.tools.base import (
-    Evidence,
     FrameRef,
     TimeRange,
     Tool,
@@ -24,15 +24,14 @@ from vidseek.tools.base import (
 from vidseek.tools.builtin._common import (
     artefact_dir,
     decode,
-    fmt_span,
-    fmt_t,
+    described,
     look_model,
-    quote,
     save_jpeg,
     span_arg,
     time_arg,
 )
 from vidseek.tools.builtin.objects import resolve_label
+from vidseek.tools.findings import Finding, fmt_span, fmt_t, one_line
 
 FOCUS_MAX_S = 16.0  # spans up to this long are looked at densely ("focus")
 FOCUS_FPS = 1.0
@@ -41,13 +40,8 @@ CAPTION_FRAMES = 8
 ZOOM_PAD = 0.10  # an object's box is widened by this fraction of its size on each side
 
 
-MAX_ANSWER_CHARS = 1500
-
-
-def _cap(text: str) -> str:
-    """A model's answer, cut to a size the planner can afford (the full text stays in data)."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
+MAX_ANSWER_CHARS = 1500  # a model's answer is cut to this for the planner (data keeps it all)
+LOOK_FRAMES = 16  # frames of a closer look a policy asks for
 
 
 def merge_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -144,12 +138,18 @@ class InspectFramesArgs(ToolArgs):
 
 class InspectFrames(Tool):
     name = "inspect_frames"
+    role = "look"
+    finds = ("look",)
+    needs_vision = True
     description = (
         "Look at the pixels: a vision model answers the question from frames sampled across one or "
         "several spans (densely, 1 fps, on spans up to 16 s; evenly spaced on longer spans), or says "
         "it was not found. Use it to confirm on pixels what search suggested."
     )
     Args = InspectFramesArgs
+
+    def look_calls(self, spans: list[list[float]], question: str) -> list[dict[str, Any]]:
+        return [{"question": question, "time_ranges": spans, "max_frames": LOOK_FRAMES}]
 
     def run(self, args: InspectFramesArgs, ctx: ToolContext) -> ToolResult:
         spans = [
@@ -170,25 +170,25 @@ class InspectFrames(Tool):
         model = look_model(ctx)
         look = model.inspect([f.image for f in frames], args.question, vctx)
         modes = ", ".join(f"{fmt_span(s, e)} {mode} {len(ts)} frames" for (s, e), mode, ts in plan)
-        lines = [f"Looked at {len(frames)} frames: {modes}."]
-        if not getattr(look, "can_see", True) or not getattr(model, "can_see", True):
-            lines.append(
-                f"Note: {look.model} cannot see pixels; its answer uses only indexed metadata."
-            )
-        verdict = "found" if look.found else "not found"
-        lines.append(f"Answer from {look.model} ({verdict}): {_cap(look.answer)}")
+        sees = bool(getattr(look, "can_see", True)) and bool(getattr(model, "can_see", True))
         ev_times = sorted(look.evidence_times_s) or []
-        evidence = (
-            [
-                Evidence(t, min(t + 1.0, float(ctx.video.duration_s)), "frame the model cited")
-                for t in ev_times
-            ]
+        duration = float(ctx.video.duration_s)
+        spans_why = (
+            [(t, min(t + 1.0, duration), "frame the model cited") for t in ev_times]
             if ev_times
-            else [Evidence(s, e, f"looked: {mode}") for (s, e), mode, _ in plan]
+            else [(s, e, f"looked: {mode}") for (s, e), mode, _ in plan]
         )
+        answer = one_line(look.answer, MAX_ANSWER_CHARS)
+        verdict = "(found)" if look.found else "(not found)"
+        findings = [
+            Finding(
+                s, e, "look", answer, saw_pixels=sees, model=look.model, why=why, detail=verdict
+            )
+            for s, e, why in spans_why
+        ]
         return ToolResult(
-            text="\n".join(lines),
-            evidence=evidence,
+            headline=[f"Looked at {len(frames)} frames: {modes}."],
+            findings=findings,
             frames=refs,
             frames_used=len(frames),
             tokens_used=look.tokens,
@@ -242,11 +242,17 @@ def _pixel_box(box: list[float], units: str, w: int, h: int) -> tuple[int, int, 
 
 class Zoom(Tool):
     name = "zoom"
+    role = "look"
+    finds = ("look",)
+    needs_vision = True
     description = (
         "Full-resolution crop of one moment: a region given as a box, or the best detection of an "
         "object class, or the whole frame. Use it to read small text or see small details."
     )
     Args = ZoomArgs
+
+    def look_calls(self, spans: list[list[float]], question: str) -> list[dict[str, Any]]:
+        return [{"time_s": round((s + e) / 2, 2), "question": question} for s, e in spans]
 
     def run(self, args: ZoomArgs, ctx: ToolContext) -> ToolResult:
         t = time_arg(ctx, args.time_s)
@@ -256,7 +262,6 @@ class Zoom(Tool):
         _take_frames(ctx, 1, self.name)
         frame = decode(ctx, [t], None)[0]
         h, w = frame.image.shape[:2]
-        note = ""
         if args.box is not None:
             box = _pixel_box(args.box, args.box_units, w, h)
             how = f"box {args.box} ({args.box_units})"
@@ -289,12 +294,14 @@ class Zoom(Tool):
         ref = FrameRef(
             frame.time_s, path, box=(float(x1), float(y1), float(x2), float(y2)), label=label or ""
         )
-        lines = [
+        headline = [
             f"Crop {x2 - x1}x{y2 - y1} px from the {w}x{h} frame at {fmt_t(frame.time_s)} s, "
             f"region {box} in pixels ({how})."
         ]
         tokens = 0
         answer = None
+        end = min(frame.time_s + 1.0, float(ctx.video.duration_s))
+        finding = Finding(frame.time_s, end, "look", why=f"zoom {how}")
         if args.question:
             model = look_model(ctx)
             vctx = visual_context(
@@ -303,13 +310,21 @@ class Zoom(Tool):
             look = model.inspect([crop], args.question, vctx)
             tokens = look.tokens
             answer = look.answer
-            if not getattr(look, "can_see", True):
-                note = f" (note: {look.model} cannot see pixels; the crop is saved for people)"
-            lines.append(f"Answer from {look.model}{note}: {_cap(look.answer)}")
-        end = min(frame.time_s + 1.0, float(ctx.video.duration_s))
+            sees = bool(getattr(look, "can_see", True))
+            if not sees:
+                headline.append("The crop is saved for people.")
+            finding = Finding(
+                frame.time_s,
+                end,
+                "look",
+                one_line(look.answer, MAX_ANSWER_CHARS),
+                saw_pixels=sees,
+                model=look.model,
+                why=f"zoom {how}",
+            )
         return ToolResult(
-            text="\n".join(lines),
-            evidence=[Evidence(frame.time_s, end, f"zoom {how}")],
+            headline=headline,
+            findings=[finding],
             frames=[ref],
             frames_used=1,
             tokens_used=tokens,
@@ -331,11 +346,16 @@ class CaptionRangeArgs(ToolArgs):
 
 class CaptionRange(Tool):
     name = "caption_range"
+    role = "look"
+    finds = ("caption",)
     description = (
         "Write a fresh caption of one span with your question as its focus (subjects, objects, "
         "actions, on-screen text, speech). Cheaper than inspect_frames for a general description."
     )
     Args = CaptionRangeArgs
+
+    def look_calls(self, spans: list[list[float]], question: str) -> list[dict[str, Any]]:
+        return [{"time_range": span, "focus": question[:400]} for span in spans]
 
     def run(self, args: CaptionRangeArgs, ctx: ToolContext) -> ToolResult:
         span = span_arg(ctx, args.time_range)
@@ -354,14 +374,21 @@ class CaptionRange(Tool):
         vctx = visual_context(ctx, s, e, times)
         cap = model.caption_clip([f.image for f in frames], vctx, args.focus)
         labels = Counter(d.label for d in vctx.detections)
-        text = (
-            f"Caption of {fmt_span(s, e)} by {cap.model or getattr(model, 'ref', '?')}"
-            + (f" from {len(frames)} frames" if frames else " (no vision: from indexed metadata)")
-            + f":\n{quote('caption', cap.to_text(), limit=1500)}"
+        who = cap.model or getattr(model, "ref", "?")
+        how = f"from {len(frames)} frames" if frames else "(no vision: from indexed metadata)"
+        text, saw = described(cap.to_text(), asdict(cap))
+        finding = Finding(
+            s,
+            e,
+            "caption",
+            one_line(text, MAX_ANSWER_CHARS),
+            saw_pixels=saw and sees,
+            model=cap.model,
+            why="captioned span",
         )
         return ToolResult(
-            text=text,
-            evidence=[Evidence(s, e, "captioned span")],
+            headline=[f"Caption of {fmt_span(s, e)} by {who} {how}:"],
+            findings=[finding],
             frames_used=len(frames),
             data={
                 "caption": cap.to_text(),

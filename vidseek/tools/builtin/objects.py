@@ -8,7 +8,6 @@ from typing import Any
 from pydantic import Field
 
 from vidseek.tools.base import (
-    Evidence,
     TimeRange,
     Tool,
     ToolArgs,
@@ -16,7 +15,8 @@ from vidseek.tools.base import (
     ToolError,
     ToolResult,
 )
-from vidseek.tools.builtin._common import cap_lines, fmt_span, fmt_t, span_arg
+from vidseek.tools.builtin._common import span_arg
+from vidseek.tools.findings import Finding, fmt_span, fmt_t
 
 MAX_SPANS = 30
 SYNONYMS = {
@@ -101,6 +101,7 @@ class ObjectArgs(ToolArgs):
 
 class FindObjects(Tool):
     name = "find_objects"
+    finds = ("detection",)
     description = (
         "When does an object class appear? Searches the detection index and returns the time spans "
         "where the detector saw it, with the most seen at once in each span."
@@ -114,30 +115,44 @@ class FindObjects(Tool):
         where = f" in {fmt_span(*tr)}" if tr else ""
         if not rows:
             return ToolResult(
-                text=f"The detector saw no '{label}'{where}.", data={"label": label, "spans": []}
+                headline=[f"The detector saw no '{label}'{where}."],
+                data={"label": label, "spans": []},
             )
         step = 1.0 / max(ctx.settings.index.detect_fps, 1e-3)
         per_frame = Counter(round(r.time_s, 3) for r in rows)
         spans = occurrence_spans(list(per_frame), step, float(ctx.video.duration_s))
-        lines = [f"'{label}' seen in {len(per_frame)} sampled frames, {len(spans)} spans{where}:"]
-        evidence, out = [], []
+        out = []
         for s, e in spans:
             peak = max(n for t, n in per_frame.items() if s <= t < e)
             out.append({"start_s": s, "end_s": e, "max_count": peak})
-        for row in out[:MAX_SPANS]:
-            lines.append(
-                f"  {fmt_span(row['start_s'], row['end_s'])} up to {row['max_count']} at once"
+        findings = [
+            Finding(
+                row["start_s"],
+                row["end_s"],
+                "detection",
+                f"{label}: up to {row['max_count']} at once",
+                saw_pixels=True,
+                label=label,
+                count=row["max_count"],
+                why=f"{label} detected",
             )
-            evidence.append(Evidence(row["start_s"], row["end_s"], f"{label} detected"))
+            for row in out[:MAX_SPANS]
+        ]
+        notes = []
         if len(out) > MAX_SPANS:
-            lines.append(f"  ... {len(out) - MAX_SPANS} more spans (narrow the time_range)")
+            notes.append(f"... {len(out) - MAX_SPANS} more spans (narrow the time_range)")
+        headline = f"'{label}' seen in {len(per_frame)} sampled frames, {len(spans)} spans{where}:"
         return ToolResult(
-            text=cap_lines(ctx, lines, 1500), evidence=evidence, data={"label": label, "spans": out}
+            headline=[headline],
+            findings=findings,
+            notes=notes,
+            data={"label": label, "spans": out},
         )
 
 
 class CountObjects(Tool):
     name = "count_objects"
+    finds = ("detection",)
     description = (
         "How many of an object class are visible? From the detection index: the most seen at once in "
         "one frame (and when), frames seen in, and distinct tracks when the detector tracked them."
@@ -151,7 +166,7 @@ class CountObjects(Tool):
         where = f" in {fmt_span(*tr)}" if tr else ""
         if not rows:
             return ToolResult(
-                text=f"0 '{label}' detected{where}.",
+                headline=[f"0 '{label}' detected{where}."],
                 data={"label": label, "max_count": 0, "max_at_s": None, "frames_with": 0},
             )
         per_frame = Counter(round(r.time_s, 3) for r in rows)
@@ -160,17 +175,26 @@ class CountObjects(Tool):
         tracks = {r.track_id for r in rows if r.track_id is not None}
         step = 1.0 / max(ctx.settings.index.detect_fps, 1e-3)
         mean = sum(per_frame.values()) / len(per_frame)
-        lines = [
+        headline = (
             f"'{label}'{where}: at most {max_count} at once (first at {fmt_t(max_at)} s); "
             f"seen in {len(per_frame)} sampled frames, {mean:.1f} per frame on average"
             + (f"; {len(tracks)} distinct tracks" if tracks else "")
             + ". Counts are per sampled frame from the detector; confirm on pixels if it matters."
-        ]
+        )
         peak_end = min(max_at + step, float(ctx.video.duration_s))
-        evidence = [Evidence(max_at, peak_end, f"{max_count} {label} visible at once")]
+        finding = Finding(
+            max_at,
+            peak_end,
+            "detection",
+            f"{max_count} {label} visible at once",
+            saw_pixels=True,
+            label=label,
+            count=max_count,
+            why=f"{max_count} {label} visible at once",
+        )
         return ToolResult(
-            text="\n".join(lines),
-            evidence=evidence,
+            headline=[headline],
+            findings=[finding],
             data={
                 "label": label,
                 "max_count": max_count,

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from vidseek.tools.base import Evidence, TimeRange, Tool, ToolArgs, ToolContext, ToolResult
-from vidseek.tools.builtin._common import cap_lines, fmt_span, overlaps, quote, span_arg
+from vidseek.tools.base import TimeRange, Tool, ToolArgs, ToolContext, ToolResult
+from vidseek.tools.builtin._common import described, overlaps, span_arg
+from vidseek.tools.findings import Finding, Quote, fmt_span, one_line
 
 DEDUP_GAP_S = 1.0  # hits closer than this to a better hit fold into it
 
@@ -49,6 +50,9 @@ class SearchSegmentsArgs(ToolArgs):
 
 class SearchSegments(Tool):
     name = "search_segments"
+    role = "search"
+    finds = ("caption",)
+    max_output_tokens = 2000
     description = (
         "Hybrid search over the indexed segments (captions, frame embeddings, speech, on-screen "
         "text, keywords), fused by reciprocal rank; near-duplicate hits in time are merged. Returns "
@@ -66,30 +70,40 @@ class SearchSegments(Tool):
         groups = dedup_hits(hits, args.top_k)
         if not groups:
             where = f" in {fmt_span(*tr)}" if tr else ""
-            return ToolResult(text=f"No {args.granularity} matches '{args.query}'{where}.")
-        lines = [f"{len(groups)} {args.granularity} segments for '{args.query}' (best first):"]
-        evidence, rows = [], []
+            return ToolResult(headline=[f"No {args.granularity} matches '{args.query}'{where}."])
+        findings, rows = [], []
         for rank, (hit, folded) in enumerate(groups, 1):
             seg = hit.segment
             via = ", ".join(
                 f"{ch}#{r}" for ch, r in sorted(hit.channels.items(), key=lambda kv: kv[1])
             )
-            lines.append(
-                f"{rank}. {seg.id} {fmt_span(seg.start_s, seg.end_s)} score {hit.score:.4f}"
-                + (f" via {via}" if via else "")
-                + (f" (+{len(folded)} adjacent hits merged)" if folded else "")
-            )
-            if seg.text:
-                lines.append("   " + quote("caption", seg.text, limit=300))
+            text, saw = described(seg.text or "", seg.fields)
+            also: tuple[Quote, ...] = ()
             if hit.matched_text and hit.matched_text not in (seg.text or ""):
-                at = (
-                    f" at {fmt_span(hit.match_start_s, hit.match_end_s)}"
+                also = (
+                    Quote(
+                        "text", one_line(hit.matched_text, 200), hit.match_start_s, hit.match_end_s
+                    )
                     if hit.match_start_s is not None and hit.match_end_s is not None
-                    else ""
+                    else Quote("text", one_line(hit.matched_text, 200)),
                 )
-                lines.append(f"   matched{at}: " + quote("text", hit.matched_text, limit=200))
-            evidence.append(
-                Evidence(seg.start_s, seg.end_s, f"search hit {rank} for '{args.query}'")
+            findings.append(
+                Finding(
+                    seg.start_s,
+                    seg.end_s,
+                    "caption",
+                    one_line(text, 300),
+                    score=float(hit.score),
+                    saw_pixels=saw,
+                    model=str(seg.models.get("captioner", "")),
+                    segment_id=seg.id,
+                    channels=dict(hit.channels),
+                    why=f"search hit {rank} for '{args.query}'",
+                    detail=f"score {hit.score:.4f}"
+                    + (f" via {via}" if via else "")
+                    + (f" (+{len(folded)} adjacent hits merged)" if folded else ""),
+                    also=also,
+                )
             )
             rows.append(
                 {
@@ -101,7 +115,8 @@ class SearchSegments(Tool):
                     "merged": [h.segment.id for h in folded],
                 }
             )
-        return ToolResult(text=cap_lines(ctx, lines, 2000), evidence=evidence, data={"hits": rows})
+        headline = f"{len(groups)} {args.granularity} segments for '{args.query}' (best first):"
+        return ToolResult(headline=[headline], findings=findings, data={"hits": rows})
 
 
 def _compact(text: str) -> str:
@@ -156,6 +171,7 @@ class TextSearchArgs(ToolArgs):
 
 class _TextSearch(Tool):
     kind: str = ""
+    role = "search"
     Args = TextSearchArgs
 
     def _search(self, ctx: ToolContext, query: str, top_k: int, tr: Any) -> list[Any]:
@@ -173,15 +189,20 @@ class _TextSearch(Tool):
         label = "speech" if self.kind == "speech" else "on-screen text"
         if not groups:
             where = f" in {fmt_span(*tr)}" if tr else ""
-            return ToolResult(text=f"No {label} matches '{args.query}'{where}.")
-        lines = [f"{len(groups)} {label} matches for '{args.query}' (best first):"]
-        evidence = []
-        for i, g in enumerate(groups, 1):
-            seen = f" (read {g['n']} times)" if g["n"] > 1 else ""
-            lines.append(
-                f"{i}. {fmt_span(g['start_s'], g['end_s'])} {quote(self.kind, g['text'])}{seen}"
+            return ToolResult(headline=[f"No {label} matches '{args.query}'{where}."])
+        findings = [
+            Finding(
+                g["start_s"],
+                g["end_s"],
+                self.kind,
+                one_line(g["text"], 400),
+                score=float(g["score"]),
+                saw_pixels=self.kind == "screen_text",  # OCR reads pixels; speech is audio
+                why=f"{label} matching '{args.query}'",
+                detail=f"(read {g['n']} times)" if g["n"] > 1 else "",
             )
-            evidence.append(Evidence(g["start_s"], g["end_s"], f"{label} matching '{args.query}'"))
+            for g in groups
+        ]
         data = {
             "matches": [
                 {
@@ -193,12 +214,14 @@ class _TextSearch(Tool):
                 for g in groups
             ]
         }
-        return ToolResult(text=cap_lines(ctx, lines, 1500), evidence=evidence, data=data)
+        headline = f"{len(groups)} {label} matches for '{args.query}' (best first):"
+        return ToolResult(headline=[headline], findings=findings, data=data)
 
 
 class SearchSpeech(_TextSearch):
     name = "search_speech"
     kind = "speech"
+    finds = ("speech",)
     description = (
         "Search the speech transcript (ASR) for words or a sentence; returns the spans where it "
         "was said, with the spoken text quoted."
@@ -211,6 +234,7 @@ class SearchSpeech(_TextSearch):
 class SearchScreenText(_TextSearch):
     name = "search_screen_text"
     kind = "screen_text"
+    finds = ("screen_text",)
     description = (
         "Search the text read on screen (OCR: signs, captions, slides, labels); returns the spans "
         "where it was visible, with the text quoted."

@@ -13,7 +13,6 @@ from typing import Any
 from pydantic import Field
 
 from vidseek.tools.base import (
-    Evidence,
     TimeRange,
     Tool,
     ToolArgs,
@@ -21,17 +20,13 @@ from vidseek.tools.base import (
     ToolError,
     ToolResult,
 )
-from vidseek.tools.builtin._common import cap_lines, fmt_span, quote, span_arg
+from vidseek.tools.builtin._common import described, span_arg
+from vidseek.tools.findings import Finding, Quote, fmt_span, one_line
 
 MAX_SHOTS = 60
 MIN_PART_S = 0.25
 _PART = re.compile(r"\.p(\d+)of(\d+)")
 SPLITTABLE = ("shot", "scene", "clip")
-
-
-def _one_line(text: str, limit: int = 160) -> str:
-    line = " ".join((text or "").split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def tile(start_s: float, end_s: float, parts: int) -> list[tuple[float, float]]:
@@ -66,9 +61,10 @@ def resolve_shot(ctx: ToolContext, shot_id: str) -> tuple[str, float, float]:
     return shot_id, start, end
 
 
-def describe_span(ctx: ToolContext, start_s: float, end_s: float) -> list[str]:
-    """What the cheap channels recorded inside a span (objects, speech, on-screen text)."""
-    out: list[str] = []
+def describe_span(ctx: ToolContext, start_s: float, end_s: float) -> tuple[str, tuple[Quote, ...]]:
+    """What the cheap channels recorded inside a span: the objects the detector saw (as text) and
+    the speech and on-screen text (as quotes)."""
+    objects = ""
     rows = ctx.index.detections(time_range=(start_s, end_s))
     rows = [r for r in rows if start_s <= r.time_s < end_s]
     if rows:
@@ -76,16 +72,17 @@ def describe_span(ctx: ToolContext, start_s: float, end_s: float) -> list[str]:
         peak: dict[str, int] = {}
         for (_, label), n in per.items():
             peak[label] = max(peak.get(label, 0), n)
-        out.append("objects: " + ", ".join(f"{k} up to {v}" for k, v in sorted(peak.items())))
+        objects = "objects: " + ", ".join(f"{k} up to {v}" for k, v in sorted(peak.items()))
+    quotes: list[Quote] = []
     speech = [t.text for t in ctx.index.speech_in(start_s, end_s)]
     if speech:
-        out.append(quote("speech", " ".join(speech), limit=200))
+        quotes.append(Quote("speech", one_line(" ".join(speech), 200)))
     screen = list(
         dict.fromkeys(" ".join(t.text.split()) for t in ctx.index.screen_text_in(start_s, end_s))
     )
     if screen:
-        out.append(quote("screen_text", " | ".join(screen), limit=160))
-    return out
+        quotes.append(Quote("screen_text", one_line(" | ".join(screen), 160)))
+    return objects, tuple(quotes)
 
 
 class ListShotsArgs(ToolArgs):
@@ -96,6 +93,8 @@ class ListShotsArgs(ToolArgs):
 
 class ListShots(Tool):
     name = "list_shots"
+    finds = ("caption", "shot")
+    max_output_tokens = 2500
     description = (
         "List the camera shots (ids, spans, one-line captions), optionally inside a time range. "
         "Pick shots to look at, and use split_shot to go finer."
@@ -110,19 +109,29 @@ class ListShots(Tool):
         shots.sort(key=lambda s: s.start_s)
         where = f" in {fmt_span(*tr)}" if tr else ""
         if not shots:
-            return ToolResult(text=f"No shots{where}.", data={"shots": []})
-        lines = [f"{len(shots)} shots{where}:"]
-        evidence = []
-        for s in shots[:MAX_SHOTS]:
-            cap = f" {quote('caption', _one_line(s.text))}" if s.text else ""
-            lines.append(
-                f"  {s.id} {fmt_span(s.start_s, s.end_s)} ({s.end_s - s.start_s:.1f} s){cap}"
+            return ToolResult(headline=[f"No shots{where}."], data={"shots": []})
+        findings = []
+        for sh in shots[:MAX_SHOTS]:
+            text, saw = described(sh.text or "")
+            findings.append(
+                Finding(
+                    sh.start_s,
+                    sh.end_s,
+                    "caption" if text else "shot",
+                    one_line(text, 160),
+                    saw_pixels=saw,
+                    segment_id=sh.id,
+                    why=f"shot {sh.index}",
+                    detail=f"({sh.end_s - sh.start_s:.1f} s)",
+                )
             )
-            evidence.append(Evidence(s.start_s, s.end_s, f"shot {s.index}"))
+        notes = []
         if len(shots) > MAX_SHOTS:
-            lines.append(f"  ... {len(shots) - MAX_SHOTS} more shots (narrow the time_range)")
+            notes.append(f"... {len(shots) - MAX_SHOTS} more shots (narrow the time_range)")
         data = {"shots": [{"id": s.id, "start_s": s.start_s, "end_s": s.end_s} for s in shots]}
-        return ToolResult(text=cap_lines(ctx, lines, 2500), evidence=evidence, data=data)
+        return ToolResult(
+            headline=[f"{len(shots)} shots{where}:"], findings=findings, notes=notes, data=data
+        )
 
 
 class SplitShotArgs(ToolArgs):
@@ -134,6 +143,7 @@ class SplitShotArgs(ToolArgs):
 
 class SplitShot(Tool):
     name = "split_shot"
+    finds = ("shot",)
     description = (
         "Split a shot (or a sub-shot) into equal sub-shots that tile it exactly, each with what the "
         "detector, speech and on-screen text recorded there. Ids of sub-shots can be split again."
@@ -148,19 +158,25 @@ class SplitShot(Tool):
                 f"(each must last at least {MIN_PART_S} s); use fewer parts or inspect_frames"
             )
         children: list[dict[str, Any]] = []
-        lines = [f"{shot_id} {fmt_span(start, end)} split into {args.parts} sub-shots:"]
-        evidence = []
+        findings = []
         for k, (s, e) in enumerate(tile(start, end, args.parts), 1):
             cid = f"{shot_id}.p{k}of{args.parts}"
-            desc = describe_span(ctx, s, e)
+            objects, quotes = describe_span(ctx, s, e)
             children.append({"id": cid, "start_s": s, "end_s": e})
-            lines.append(
-                f"  {cid} {fmt_span(s, e)}"
-                + (": " + "; ".join(desc) if desc else ": nothing recorded")
+            findings.append(
+                Finding(
+                    s,
+                    e,
+                    "shot",
+                    objects or ("" if quotes else "nothing recorded"),
+                    segment_id=cid,
+                    saw_pixels=bool(objects),
+                    why=f"part {k} of {args.parts} of {shot_id}",
+                    also=quotes,
+                )
             )
-            evidence.append(Evidence(s, e, f"part {k} of {args.parts} of {shot_id}"))
         return ToolResult(
-            text=cap_lines(ctx, lines, 1500),
-            evidence=evidence,
+            headline=[f"{shot_id} {fmt_span(start, end)} split into {args.parts} sub-shots:"],
+            findings=findings,
             data={"parent": {"id": shot_id, "start_s": start, "end_s": end}, "children": children},
         )

@@ -31,17 +31,17 @@ from rich.table import Table  # noqa: E402
 
 from vidseek.agent import Agent  # noqa: E402
 from vidseek.agent.answer import embedded_options  # noqa: E402
-from vidseek.agent.console import demo_questions, hit  # noqa: E402
 from vidseek.config import Settings  # noqa: E402
+from vidseek.scenarios.demo import demo_questions, hit  # noqa: E402
 
 DEV10 = Path(os.environ.get("VIDSEEK_SHARED", "/work/shared")) / "eval" / "dev10"
 console = Console(stderr=True)
 
 
 def demo_set(settings: Settings) -> tuple[Path, list[dict[str, Any]]]:
-    from vidseek.media.samples import demo_haystack
+    from vidseek.footage import demo_haystack
 
-    video, manifest = demo_haystack(settings, progress=True)
+    video, manifest = demo_haystack(settings)
     qs = []
     for i, q in enumerate(demo_questions(manifest), 1):
         qs.append(

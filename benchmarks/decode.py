@@ -5,7 +5,7 @@ sequential, PyAV sequential and parallel keyframe-aligned decoding, each with it
 decord sequential (the baseline, measured in the same run). Targets: parallel >= 1.7x on 2
 cores, >= 8x on 16 cores.
 
-The haystack is ``vidseek.media.samples.long_haystack`` (the registry sample clips, fetched and
+The haystack is ``vidseek.footage.long_haystack`` (the registry sample clips, fetched and
 cached on first use); without it (offline machine), the normalised Intel clips of
 ``--clips`` (default ../shared/media/intel) are joined with ``ffmpeg -f concat -c copy``;
 ``--video`` uses any file (repeated by packet copy until it lasts ``--minutes``).
@@ -106,9 +106,9 @@ def haystack(args: argparse.Namespace, settings: Settings) -> Path:
         out = Path(tempfile.gettempdir()) / f"vidseek-bench-loop-{video.stem}-{int(min_s)}.mp4"
         return out if out.is_file() else loop_video(video, min_s, out)
     try:
-        from vidseek.media.samples import long_haystack
+        from vidseek.footage import long_haystack
 
-        return long_haystack(settings, min_duration_s=min_s, progress=True)
+        return long_haystack(settings, min_duration_s=min_s)
     except Exception as exc:  # offline machine or samples module absent: use the Intel clips
         log.warning("long_haystack unavailable (%s); joining %s", exc, args.clips)
     out = Path(tempfile.gettempdir()) / f"vidseek-bench-intel-{int(min_s)}.mp4"

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from media_synth import cached, run
 
+from vidseek.footage.synth import cached_clip, pattern_clip
 from vidseek.media.frames import DecordFrameSource
 from vidseek.media.probe import probe
 
@@ -16,30 +16,10 @@ from vidseek.media.probe import probe
 @pytest.fixture(scope="session")
 def long_mp4(synth_dir: Path) -> Path:
     """30 minutes of testsrc2 at 5 fps, 160x120 (9000 frames, GOP 50)."""
-    return cached(
+    return cached_clip(
         synth_dir,
         "long30min.mp4",
-        lambda p: run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=s=160x120:r=5:d=1800",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-g",
-                "50",
-                "-pix_fmt",
-                "yuv420p",
-                str(p),
-            ]
-        ),
+        lambda p: pattern_clip(p, "testsrc2=s=160x120:r=5:d=1800", gop=50, preset="ultrafast"),
     )
 
 

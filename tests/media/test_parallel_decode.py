@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_synth import read_counter
 
+from vidseek.footage.synth import read_counter
 from vidseek.media.frames import BACKENDS, frames_at
 from vidseek.media.parallel import (
     iter_frame_batches,

@@ -37,6 +37,8 @@ from vidseek.memory.store import segment_id
 from vidseek.memory.subjects import SubjectRegistry
 from vidseek.memory.types import Segment, TimedText
 from vidseek.models.base import ClipCaption, Detection, SpeechSegment, TextLine, describe
+from vidseek.progress import Progress as ProgressEvents
+from vidseek.progress import ProgressSink
 
 if TYPE_CHECKING:
     from vidseek.memory.store import SegmentStore
@@ -92,11 +94,13 @@ class BuildReport:
 
 # --- progress ------------------------------------------------------------------------------------
 class _Bars:
-    """Rich progress bars, one per stage; a no-op when progress is off."""
+    """Progress of the stages: events to a sink when given one (the CLI draws them), else rich
+    bars, one per stage; a no-op when progress is off."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool | ProgressSink | None, scope: str = "") -> None:
         self.progress = None
-        if enabled:
+        self.events = ProgressEvents(enabled, scope) if callable(enabled) else None
+        if enabled and self.events is None:
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
@@ -128,14 +132,20 @@ class _Bars:
             self.progress.stop()
 
     def add(self, stage: str, total: float | None, done: float = 0) -> None:
+        if self.events is not None:
+            self.events.start(stage, total, done=done)
         if self.progress is not None:
             self.tasks[stage] = self.progress.add_task(stage, total=total, completed=done)
 
     def advance(self, stage: str, n: float = 1) -> None:
+        if self.events is not None:
+            self.events.advance(stage, n)
         if self.progress is not None and stage in self.tasks:
             self.progress.advance(self.tasks[stage], n)
 
     def finish(self, stage: str) -> None:
+        if self.events is not None:
+            self.events.finish(stage)
         if self.progress is not None and stage in self.tasks:
             task = self.tasks[stage]
             total = self.progress.tasks[self._index(task)].total
@@ -207,7 +217,7 @@ class IndexBuilder:
         settings: Settings,
         models: ModelHub,
         store: SegmentStore,
-        progress: bool = True,
+        progress: bool | ProgressSink | None = True,
     ) -> None:
         self.video = Path(video)
         self.settings = settings
@@ -315,7 +325,7 @@ class IndexBuilder:
         self.plan()
         with (
             _video_lock(self.settings.videos_dir / f".{self.info.video_id}.lock"),
-            _Bars(self.progress) as bars,
+            _Bars(self.progress, str(self.video)) as bars,
         ):
             self.bars = bars
             self._frame_pass()
@@ -1106,7 +1116,7 @@ def build(
     video: str | Path,
     settings: Settings,
     models: ModelHub | None = None,
-    progress: bool = True,
+    progress: bool | ProgressSink | None = True,
     store: SegmentStore | None = None,
 ) -> BuildReport:
     """Index one video (or finish / update its index) and report what each stage did."""
@@ -1127,7 +1137,7 @@ def index(
     video: str | Path,
     settings: Settings | None = None,
     models: ModelHub | None = None,
-    progress: bool = True,
+    progress: bool | ProgressSink | None = True,
 ) -> VideoIndex:
     """Index a video (resuming any earlier run) and open it for search."""
     from vidseek.config import load_settings
@@ -1144,11 +1154,12 @@ def index_many(
     videos: Sequence[str | Path],
     settings: Settings | None = None,
     models: ModelHub | None = None,
-    progress: bool = True,
+    progress: bool | ProgressSink | None = True,
     on_report: Callable[[BuildReport], None] | None = None,
 ) -> list[BuildReport]:
     """Index several videos one after the other with shared models; a video that fails with a
-    vidseek error is reported and the others still run (the first error is raised at the end)."""
+    vidseek error is reported and the others still run. One video's error is raised as it is;
+    with several videos each failure is logged once and a summary error is raised at the end."""
     from vidseek.config import load_settings
     from vidseek.memory.store import SegmentStore
     from vidseek.models.hub import ModelHub
@@ -1163,7 +1174,8 @@ def index_many(
             try:
                 report = build(video, settings, hub, progress, store=store)
             except VidseekError as exc:
-                log.error("%s", exc)
+                if len(videos) > 1:  # a single video's error is raised below, printed once
+                    log.error("%s", exc)
                 errors.append(exc)
                 continue
             reports.append(report)
@@ -1171,6 +1183,10 @@ def index_many(
                 on_report(report)
     finally:
         store.close()
-    if errors:
+    if len(videos) == 1 and errors:
         raise errors[0]
+    if errors:
+        raise VidseekError(
+            f"{len(errors)} of {len(videos)} videos could not be indexed (see above)"
+        )
     return reports

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from vidseek.fmt import one_line
 from vidseek.tools.base import Evidence, Tool, ToolArgs, ToolContext, ToolResult
 from vidseek.tools.builtin._common import cap_lines, fmt_span, quote
 
 MAX_SCENES = 60
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    line = " ".join((text or "").split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def _subject_name(item: Any) -> str:
@@ -46,7 +42,7 @@ class VideoOverview(Tool):
         lines.append(f"Scenes ({len(scenes)}):")
         for s in scenes[:MAX_SCENES]:
             lines.append(
-                f"  {s.id} {fmt_span(s.start_s, s.end_s)} {quote('summary', _one_line(s.text))}"
+                f"  {s.id} {fmt_span(s.start_s, s.end_s)} {quote('summary', one_line(s.text, 200))}"
             )
         if len(scenes) > MAX_SCENES:
             lines.append(
@@ -77,7 +73,7 @@ class VideoOverview(Tool):
                         "id": s.id,
                         "start_s": s.start_s,
                         "end_s": s.end_s,
-                        "summary": _one_line(s.text),
+                        "summary": one_line(s.text, 200),
                     }
                     for s in scenes
                 ],

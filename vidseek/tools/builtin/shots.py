@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
+from vidseek.fmt import one_line
 from vidseek.tools.base import (
     Evidence,
     TimeRange,
@@ -27,11 +28,6 @@ MAX_SHOTS = 60
 MIN_PART_S = 0.25
 _PART = re.compile(r"\.p(\d+)of(\d+)")
 SPLITTABLE = ("shot", "scene", "clip")
-
-
-def _one_line(text: str, limit: int = 160) -> str:
-    line = " ".join((text or "").split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def tile(start_s: float, end_s: float, parts: int) -> list[tuple[float, float]]:
@@ -114,7 +110,7 @@ class ListShots(Tool):
         lines = [f"{len(shots)} shots{where}:"]
         evidence = []
         for s in shots[:MAX_SHOTS]:
-            cap = f" {quote('caption', _one_line(s.text))}" if s.text else ""
+            cap = f" {quote('caption', one_line(s.text))}" if s.text else ""
             lines.append(
                 f"  {s.id} {fmt_span(s.start_s, s.end_s)} ({s.end_s - s.start_s:.1f} s){cap}"
             )

@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 from vidseek.config import Settings
+from vidseek.footage import HaystackError, build_haystack, fetch_samples, sample_visuals
 from vidseek.media import ffmpeg
-from vidseek.media.samples import fetch_samples
-from vidseek.scenarios.haystack import HaystackError, build_haystack, sample_visuals
 
 SEED = 7
 
@@ -26,7 +25,7 @@ def hs_settings(test_data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def haystack(hs_settings: Settings, tmp_path_factory):
-    clips = fetch_samples(hs_settings, progress=False)
+    clips = fetch_samples(hs_settings)
     out = tmp_path_factory.mktemp("haystack")
     res = build_haystack(
         list(clips.values()),
@@ -34,7 +33,6 @@ def haystack(hs_settings: Settings, tmp_path_factory):
         minutes=2,
         seed=SEED,
         visuals=sample_visuals(hs_settings),
-        progress=False,
     )
     return res
 
@@ -230,10 +228,10 @@ def test_speech_and_signs_are_really_there(haystack, tmp_path):
 
 @pytest.mark.slow
 def test_same_seed_same_set_other_seed_other_needles(haystack, hs_settings, tmp_path):
-    clips = fetch_samples(hs_settings, progress=False)
+    clips = fetch_samples(hs_settings)
     visuals = sample_visuals(hs_settings)
     again = build_haystack(
-        list(clips.values()), tmp_path / "a", minutes=2, seed=SEED, visuals=visuals, progress=False
+        list(clips.values()), tmp_path / "a", minutes=2, seed=SEED, visuals=visuals
     )
     assert again.manifest_path.read_text() == haystack.manifest_path.read_text()
     assert again.questions_path.read_text() == haystack.questions_path.read_text()
@@ -243,7 +241,6 @@ def test_same_seed_same_set_other_seed_other_needles(haystack, hs_settings, tmp_
         minutes=2,
         seed=SEED + 1,
         visuals=visuals,
-        progress=False,
     )
     texts = {n["text"] for n in json.loads(other.manifest_path.read_text())["needles"]}
     assert texts != {n["text"] for n in haystack.manifest["needles"]}
@@ -254,6 +251,6 @@ def test_bad_inputs_are_clear_errors(tmp_path, hs_settings):
         build_haystack(tmp_path, tmp_path / "out", minutes=2)
     with pytest.raises(HaystackError, match="no such clip"):
         build_haystack([tmp_path / "nope.mp4"], tmp_path / "out", minutes=2)
-    clips = fetch_samples(hs_settings, progress=False)
+    clips = fetch_samples(hs_settings)
     with pytest.raises(HaystackError, match="longer haystack"):
-        build_haystack([clips["vtest"]], tmp_path / "out", minutes=0.3, progress=False)
+        build_haystack([clips["vtest"]], tmp_path / "out", minutes=0.3)

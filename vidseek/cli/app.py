@@ -6,6 +6,8 @@ after the built-in ones in ``add_plugin_commands``, the one place they enter the
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,9 @@ def root(
     if debug:
         overrides["debug"] = True
     ctx.obj = {"overrides": overrides}
+    if not sys.stderr.isatty():  # third-party bars (model loading) would be noise in a log file
+        os.environ.setdefault("TQDM_DISABLE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

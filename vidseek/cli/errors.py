@@ -41,6 +41,11 @@ def _is_abort(exc: BaseException) -> bool:
     return isinstance(exc, click.exceptions.Abort)
 
 
+def _root_context(app: typer.Typer) -> Any:
+    command = typer.main.get_command(app)
+    return command.make_context("vidseek", [], resilient_parsing=True)
+
+
 def run_app(app: typer.Typer, argv: list[str] | None = None) -> None:
     """Run ``app`` on ``argv`` (default: the process arguments); return normally on success."""
     args = sys.argv[1:] if argv is None else list(argv)
@@ -60,6 +65,8 @@ def run_app(app: typer.Typer, argv: list[str] | None = None) -> None:
     except Exception as exc:
         usage = _click_error(exc)
         if usage is not None:
+            if getattr(usage, "ctx", None) is None:  # an error before any command: the root usage
+                usage.ctx = _root_context(app)
             usage.show()
             sys.exit(usage.exit_code)
         if _is_abort(exc):

@@ -167,6 +167,7 @@ class PlainProgress:
             states = list(self.tasks.values())
         if not states:
             return []
+        closed = self.clock()
         lines = ["timing summary:"]
         scopes = list(dict.fromkeys(s.scope for s in states))
         width = max(len(s.task) for s in states)
@@ -178,11 +179,11 @@ class PlainProgress:
                 indent = "    "
             for s in mine:
                 moved = s.done - s.first_done
-                spent = s.seconds()
-                how = "" if s.finished is not None else "  (unfinished)"
+                # a task its producer never finished ran until the command ended at the latest
+                spent = s.seconds() if s.finished is not None else closed - s.started
                 rate = f"  {moved / spent:.3g} {s.unit or 'steps'}/s" if spent > 0 and moved else ""
-                lines.append(f"{indent}{s.task:<{width}}  {duration(spent):>7}{rate}{how}")
-        lines.append(f"  total  {duration(self.clock() - self._opened)}")
+                lines.append(f"{indent}{s.task:<{width}}  {duration(spent):>7}{rate}")
+        lines.append(f"  total  {duration(closed - self._opened)}")
         return lines
 
     def close(self) -> None:
@@ -221,6 +222,9 @@ class RichProgress:
     def __enter__(self) -> RichProgress:
         self.bars.start()
         return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self.bars.stop()
@@ -264,10 +268,7 @@ def progress_display(
         return
     if console.is_terminal:
         with RichProgress(console) as rich_sink:
-            try:
-                yield rich_sink
-            finally:
-                rich_sink.close()
+            yield rich_sink
         return
     plain = PlainProgress(console.file, every_s=every_s)
     yield plain

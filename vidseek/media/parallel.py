@@ -198,7 +198,7 @@ def iter_frame_batches(
     )
 
 
-def _mp_context() -> mp.context.BaseContext:
+def mp_context() -> mp.context.BaseContext:
     """fork when this process runs one thread (fast start, no re-import of ``__main__``), else
     forkserver: forking a process whose other threads hold locks (torch, CUDA, a web server, a
     progress bar) can deadlock the child, while a forkserver is a clean single-threaded process,
@@ -231,7 +231,7 @@ def _parallel_chunks(
     n_workers: int,
     max_side: int | None,
 ) -> Iterator[list[Frame]]:
-    ctx = _mp_context()
+    ctx = mp_context()
     pool = ProcessPoolExecutor(
         max_workers=n_workers,
         mp_context=ctx,

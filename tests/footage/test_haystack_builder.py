@@ -45,23 +45,7 @@ def _load(res):
 
 
 def test_video_format_and_length(haystack):
-    streams = json.loads(
-        subprocess.run(
-            [
-                "ffprobe",
-                "-v",
-                "error",
-                "-show_entries",
-                "stream=codec_type,codec_name,width,height,r_frame_rate,sample_rate,channels",
-                "-of",
-                "json",
-                str(haystack.video),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )["streams"]
+    streams = ffmpeg.probe_streams(haystack.video)
     kinds = {s["codec_type"]: s for s in streams}
     assert (
         kinds["video"]["codec_name"],
@@ -202,24 +186,8 @@ def test_speech_and_signs_are_really_there(haystack, tmp_path):
         assert rms[int(n["start"] * 10) : int(n["end"] * 10)].max() > 500
     assert rms[quiet].max() < 50  # silence outside the announced spans
     for n in (n for n in manifest["needles"] if n["kind"] == "ocr"):
-        png = tmp_path / f"{n['id']}.png"
         t = (n["start"] + n["end"]) / 2
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-ss",
-                f"{t:.2f}",
-                "-i",
-                str(haystack.video),
-                "-frames:v",
-                "1",
-                str(png),
-            ],
-            check=True,
-        )
+        png = ffmpeg.frame_png(haystack.video, t, tmp_path / f"{n['id']}.png")
         text = subprocess.run(
             ["tesseract", str(png), "-"], capture_output=True, text=True, check=True
         ).stdout

@@ -32,51 +32,6 @@ def demo(sample_settings: Settings, clips) -> tuple[Path, dict]:
     return sample_haystacks.demo_haystack(sample_settings)
 
 
-def _streams(path: Path) -> list[dict]:
-    out = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=codec_type,codec_name,width,height,r_frame_rate,sample_rate,channels",
-            "-of",
-            "json",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out)["streams"]
-
-
-def _gray_frame(path: Path, t: float, w: int = 160, h: int = 90) -> np.ndarray:
-    raw = subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-ss",
-            f"{t:.3f}",
-            "-i",
-            str(path),
-            "-frames:v",
-            "1",
-            "-vf",
-            f"scale={w}:{h}",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "gray",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.frombuffer(raw, np.uint8).reshape(h, w).astype(np.float32)
-
-
 def test_fetch_gives_all_clips_with_licence_notes(clips, sample_settings):
     assert set(clips) == {"vtest", "box", "cup", "tree", "bikes", "carphone"}
     root = sample_settings.samples_dir.resolve()
@@ -103,7 +58,7 @@ def test_second_fetch_is_instant_and_offline(clips, sample_settings, monkeypatch
 
 def test_normalised_clips_share_one_concatenable_format(clips):
     for name, path in clips.items():
-        streams = _streams(path)
+        streams = ffmpeg.probe_streams(path)
         assert [s["codec_type"] for s in streams] == ["video"], name
         v = streams[0]
         assert (v["codec_name"], v["width"], v["height"], v["r_frame_rate"]) == (
@@ -129,38 +84,22 @@ def test_mini_haystack_boundaries_match_real_durations(clips, sample_settings):
     assert ffmpeg.duration_s(video) == pytest.approx(manifest["duration_s"], abs=0.05)
     # the first frames of each clip sit exactly at its manifest start in the joined video
     for c in entries[1:]:
-        joined = _gray_frame(video, c["start_s"] + 0.02)
-        own = _gray_frame(clips[c["name"]], 0.02)
-        before = _gray_frame(video, c["start_s"] - 0.08)
+        joined = ffmpeg.gray_frame(video, c["start_s"] + 0.02)
+        own = ffmpeg.gray_frame(clips[c["name"]], 0.02)
+        before = ffmpeg.gray_frame(video, c["start_s"] - 0.08)
         assert np.abs(joined - own).mean() < 4.0, c["name"]
         assert np.abs(before - own).mean() > np.abs(joined - own).mean(), c["name"]
 
 
 def test_demo_haystack_has_audio_and_readable_sign(demo, tmp_path):
     video, manifest = demo
-    kinds = {s["codec_type"]: s for s in _streams(video)}
+    kinds = {s["codec_type"]: s for s in ffmpeg.probe_streams(video)}
     assert kinds["audio"]["codec_name"] == "aac"
     assert (int(kinds["audio"]["sample_rate"]), kinds["audio"]["channels"]) == (16000, 1)
     sign = next(n for n in manifest["needles"] if n["kind"] == "screen_text")
 
     def ocr(t: float) -> str:
-        png = tmp_path / f"f{t:.1f}.png"
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-ss",
-                f"{t:.2f}",
-                "-i",
-                str(video),
-                "-frames:v",
-                "1",
-                str(png),
-            ],
-            check=True,
-        )
+        png = ffmpeg.frame_png(video, t, tmp_path / f"f{t:.1f}.png")
         return subprocess.run(
             ["tesseract", str(png), "-"], capture_output=True, text=True, check=True
         ).stdout

@@ -3,13 +3,13 @@ resume and fault handling on real footage (the Intel sample clips) with real sma
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from vidseek.config import Settings
 from vidseek.errors import ModelCallError, VidseekError
+from vidseek.footage.authoring import concat
 from vidseek.media.types import Shot, Span
 from vidseek.memory import stages as S
 from vidseek.memory.subjects import SubjectRegistry, subject_key
@@ -132,27 +132,7 @@ def short_video(intel_media: Path, tmp_path_factory) -> Path:
         "intel_head-pose-face-detection-male",
     ]
     folder = tmp_path_factory.mktemp("builder-video")
-    listing = folder / "list.txt"
-    listing.write_text("".join(f"file '{intel_media / n}.mp4'\n" for n in names))
-    out = folder / "short.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            listing,
-            "-c",
-            "copy",
-            out,
-        ],
-        check=True,
-    )
+    out = concat([intel_media / f"{n}.mp4" for n in names], folder / "short.mp4")
     return out
 
 

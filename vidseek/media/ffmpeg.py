@@ -16,8 +16,12 @@ import subprocess
 import wave
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vidseek.errors import VidseekError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -173,3 +177,29 @@ def extract_audio(video: str | Path, wav_path: str | Path, sample_rate: int = 16
         video,
     )
     return wav_path
+
+
+# --- single frames (an independent decoder for checks and tests) -------------------------------
+
+
+def frame_png(video: str | Path, t: float, png: str | Path) -> Path:
+    """Write the frame shown at ``t`` seconds as a PNG file."""
+    video, png = need_file(video), Path(png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    cmd = ["ffmpeg", "-v", "error", "-y", "-ss", f"{t:.3f}", "-i", video, "-frames:v", "1", png]
+    run_tool(cmd, video)
+    return png
+
+
+def gray_frame(video: str | Path, t: float, width: int = 160, height: int = 90) -> np.ndarray:
+    """The frame shown at ``t`` seconds, scaled to ``width`` x ``height``, as float32 gray."""
+    import numpy as np
+
+    video = need_file(video)
+    cmd = [require_tool("ffmpeg"), "-v", "error", "-ss", f"{t:.3f}", "-i", str(video)]
+    cmd += ["-frames:v", "1", "-vf", f"scale={width}:{height}", "-f", "rawvideo"]
+    cmd += ["-pix_fmt", "gray", "-"]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    if proc.returncode != 0 or len(proc.stdout) != width * height:
+        raise MediaToolError(f"{video}: ffmpeg could not read a frame at {t:.2f} s")
+    return np.frombuffer(proc.stdout, np.uint8).reshape(height, width).astype(np.float32)

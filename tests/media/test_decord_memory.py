@@ -38,7 +38,9 @@ def test_rss_stays_bounded_on_a_long_file(long_mp4: Path, settings) -> None:
         before = source.decoded_since_open
         frames = source.frames_at(times, max_side=96)
         assert len(frames) == 300 and frames[0].image.shape == (72, 96, 3)
-        reopened += source.decoded_since_open < before + 300  # the counter restarted: a fresh reader
+        reopened += (
+            source.decoded_since_open < before + 300
+        )  # the counter restarted: a fresh reader
         assert all(
             f.time_s <= t + 1e-6 and t - f.time_s < 0.2 + 1e-6
             for f, t in zip(frames, times, strict=True)

@@ -2,7 +2,8 @@
 both policies with the offline LLM (Qwen2.5-Coder-0.5B behind vidseek's own llama.cpp server).
 
 Question sets: the demo haystack's needle questions (always; fetched from the package registries)
-and the dev set in /work/shared/eval/dev10/ (skipped cleanly where it is absent). The baseline,
+and the dev set in ../shared/eval/dev10/ beside the repository, or $VIDSEEK_SHARED/eval/dev10
+(skipped cleanly where it is absent). The baseline,
 measured in the same run, is chance (1 / number of options) for multiple-choice accuracy, and for
 the evidence hit rate the top hit of one plain `search_segments` call on the question (no planner).
 
@@ -31,17 +32,18 @@ from rich.table import Table  # noqa: E402
 
 from vidseek.agent import Agent  # noqa: E402
 from vidseek.agent.answer import embedded_options  # noqa: E402
-from vidseek.agent.console import demo_questions, hit  # noqa: E402
 from vidseek.config import Settings  # noqa: E402
+from vidseek.scenarios.demo import demo_questions, hit  # noqa: E402
 
-DEV10 = Path(os.environ.get("VIDSEEK_SHARED", "/work/shared")) / "eval" / "dev10"
+REPO = Path(__file__).resolve().parents[1]
+DEV10 = Path(os.environ.get("VIDSEEK_SHARED", REPO.parent / "shared")) / "eval" / "dev10"
 console = Console(stderr=True)
 
 
 def demo_set(settings: Settings) -> tuple[Path, list[dict[str, Any]]]:
-    from vidseek.media.samples import demo_haystack
+    from vidseek.footage import demo_haystack
 
-    video, manifest = demo_haystack(settings, progress=True)
+    video, manifest = demo_haystack(settings)
     qs = []
     for i, q in enumerate(demo_questions(manifest), 1):
         qs.append(

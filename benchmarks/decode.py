@@ -5,9 +5,9 @@ sequential, PyAV sequential and parallel keyframe-aligned decoding, each with it
 decord sequential (the baseline, measured in the same run). Targets: parallel >= 1.7x on 2
 cores, >= 8x on 16 cores.
 
-The haystack is ``vidseek.media.samples.long_haystack`` (the registry sample clips, fetched and
+The haystack is ``vidseek.footage.long_haystack`` (the registry sample clips, fetched and
 cached on first use); without it (offline machine), the normalised Intel clips of
-``--clips`` (default ../shared/media/intel) are joined with ``ffmpeg -f concat -c copy``;
+``--clips`` (default ../shared/media/intel) are joined with ``vidseek.footage.authoring.concat`` (``-c copy``);
 ``--video`` uses any file (repeated by packet copy until it lasts ``--minutes``).
 
     .venv/bin/python benchmarks/decode.py [--minutes 30] [--fps 1] [--workers 0] [--json]
@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from vidseek.config import Settings
+from vidseek.footage.authoring import concat
 from vidseek.media.frames import open_frame_source
 from vidseek.media.parallel import iter_frame_batches, resolve_workers, sample_times
 from vidseek.media.probe import probe
@@ -51,26 +51,7 @@ def concat_clips(clips_dir: Path, min_s: float, out: Path, settings: Settings) -
         for c in clips:
             chosen.append(c)
             total += durations[c]
-    listing = out.with_suffix(".txt")
-    listing.write_text("".join(f"file '{c}'\n" for c in chosen))
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            str(listing),
-            "-c",
-            "copy",
-            str(out),
-        ],
-        check=True,
-    )
+    concat(chosen, out)
     return out
 
 
@@ -106,9 +87,9 @@ def haystack(args: argparse.Namespace, settings: Settings) -> Path:
         out = Path(tempfile.gettempdir()) / f"vidseek-bench-loop-{video.stem}-{int(min_s)}.mp4"
         return out if out.is_file() else loop_video(video, min_s, out)
     try:
-        from vidseek.media.samples import long_haystack
+        from vidseek.footage import long_haystack
 
-        return long_haystack(settings, min_duration_s=min_s, progress=True)
+        return long_haystack(settings, min_duration_s=min_s)
     except Exception as exc:  # offline machine or samples module absent: use the Intel clips
         log.warning("long_haystack unavailable (%s); joining %s", exc, args.clips)
     out = Path(tempfile.gettempdir()) / f"vidseek-bench-intel-{int(min_s)}.mp4"

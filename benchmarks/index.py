@@ -55,15 +55,15 @@ def decode_only(video: Path, settings: Settings, fps: float, max_side: int) -> f
 
 
 def cpu_bench(args: argparse.Namespace) -> None:
+    from vidseek.footage import long_haystack
     from vidseek.media.probe import probe
-    from vidseek.media.samples import long_haystack
     from vidseek.memory.builder import build
 
     samples = Settings(data_dir=args.samples_dir) if args.samples_dir else Settings()
     if args.video:
         video = Path(args.video)
     else:
-        video = long_haystack(samples, min_duration_s=args.minutes * 60, progress=True)
+        video = long_haystack(samples, min_duration_s=args.minutes * 60)
     with tempfile.TemporaryDirectory(prefix="vidseek-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp))
         duration = probe(video, settings).duration_s
@@ -244,7 +244,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     if args.gpu:
         if args.video is None:
-            from vidseek.media.samples import long_haystack
+            from vidseek.footage import long_haystack
 
             samples = Settings(data_dir=args.samples_dir) if args.samples_dir else Settings()
             args.video = str(long_haystack(samples, min_duration_s=args.minutes * 60))

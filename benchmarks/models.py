@@ -19,7 +19,6 @@ import argparse
 import logging
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,6 +30,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from vidseek.config import Settings
+from vidseek.footage.authoring import speak
+from vidseek.media.ffmpeg import wav_duration_s
 from vidseek.models.loader import (
     load_detector,
     load_image_text_embedder,
@@ -43,56 +44,24 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def real_frames(clips_dir: Path, count: int, width: int = 640) -> list[np.ndarray]:
-    """``count`` RGB frames spread over the clips of a folder (ffmpeg, one per second)."""
+    """``count`` RGB frames spread over the clips of a folder (one per second, ``width`` wide at
+    most), decoded by vidseek's own frame source."""
+    from vidseek.media.frames import open_frame_source
+    from vidseek.media.probe import probe
+
     clips = sorted(clips_dir.glob("intel_*.mp4"))
     if not clips:
         raise SystemExit(f"no intel_*.mp4 clips in {clips_dir}")
+    settings = Settings()
     frames: list[np.ndarray] = []
     for clip in clips:
-        raw = subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-i",
-                str(clip),
-                "-vf",
-                f"fps=1,scale={width}:-2",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "rgb24",
-                "-",
-            ],
-            capture_output=True,
-            check=True,
-        ).stdout
-        src_w, src_h = (
-            int(v)
-            for v in subprocess.run(
-                [
-                    "ffprobe",
-                    "-v",
-                    "error",
-                    "-select_streams",
-                    "v:0",
-                    "-show_entries",
-                    "stream=width,height",
-                    "-of",
-                    "csv=p=0",
-                    str(clip),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            .stdout.strip()
-            .split(",")[:2]
-        )
-        height = round(src_h * width / src_w / 2) * 2  # what scale=W:-2 gives
-        per = np.frombuffer(raw, np.uint8)
-        if height and per.size % (width * height * 3) == 0:
-            frames.extend(per.reshape(-1, height, width, 3))
+        info = probe(clip, settings)
+        source = open_frame_source(clip, settings, info=info)
+        try:
+            times = [float(t) for t in np.arange(0.0, info.duration_s, 1.0)]
+            frames.extend(f.image for f in source.frames_at(times, max_side=width))
+        finally:
+            source.close()
         if len(frames) >= count:
             break
     return [np.ascontiguousarray(f) for f in frames[:count]]
@@ -157,24 +126,8 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 wav = Path(tmp) / "speech.wav"
                 text = " ".join(["The red helicopter lands on the hospital roof at noon."] * 6)
-                subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), text], check=True)
-                dur = float(
-                    subprocess.run(
-                        [
-                            "ffprobe",
-                            "-v",
-                            "error",
-                            "-show_entries",
-                            "format=duration",
-                            "-of",
-                            "csv=p=0",
-                            str(wav),
-                        ],
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    ).stdout
-                )
+                speak(text, wav, speed=150)
+                dur = wav_duration_s(wav)
                 aligned = load_speech_recognizer("faster-whisper:tiny.en", settings)
                 plain = load_speech_recognizer("faster-whisper:tiny.en?align=0", settings)
                 aligned.transcribe(str(wav))  # warm-up (loads the model)

@@ -1,5 +1,6 @@
 """Shared fixtures. Tests never reach a model hub; real footage comes from `vidseek samples fetch`
-(cached under VIDSEEK_TEST_DATA, default <repo>/.test-data) and optional ../shared folders."""
+(cached under VIDSEEK_TEST_DATA, default <repo>/.test-data) and optional ../shared folders;
+synthetic clips (a readable frame counter, VFR) come from ``vidseek.footage.synth``."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def indexed_demo(test_data_dir: Path):
     stage cache makes the call a few seconds); skips when the samples cannot be fetched."""
     from vidseek.config import Settings
     from vidseek.errors import VidseekError
-    from vidseek.media.samples import demo_haystack
+    from vidseek.footage import demo_haystack
     from vidseek.memory.builder import index
 
     try:
@@ -85,3 +86,40 @@ def indexed_demo(test_data_dir: Path):
         pytest.skip(f"demo haystack unavailable: {exc}")
     settings = Settings(data_dir=test_data_dir / "indexed-demo-v1")
     return settings, video, manifest, index(video, settings, progress=False)
+
+
+SYNTH_VERSION = 2
+
+
+@pytest.fixture(scope="session")
+def synth_dir(test_data_dir: Path) -> Path:
+    """Where synthetic clips are cached between sessions."""
+    return test_data_dir / f"media-synth-v{SYNTH_VERSION}"
+
+
+@pytest.fixture(scope="session")
+def counter_mp4(synth_dir: Path) -> Path:
+    """20 s, 10 fps, 320x240, GOP 25, B-frames, AAC audio."""
+    from vidseek.footage.synth import cached_clip, counter_video
+
+    return cached_clip(synth_dir, "counter.mp4", lambda p: counter_video(p, audio=True))
+
+
+@pytest.fixture(scope="session")
+def silent_mp4(synth_dir: Path) -> Path:
+    """12 s, 25 fps, no audio, moov atom in front (faststart)."""
+    from vidseek.footage.synth import cached_clip, counter_video
+
+    return cached_clip(
+        synth_dir,
+        "silent.mp4",
+        lambda p: counter_video(p, seconds=12, fps=25, gop=50, faststart=True),
+    )
+
+
+@pytest.fixture(scope="session")
+def vfr_mkv(synth_dir: Path) -> Path:
+    """150 frames, variable frame rate (see ``vidseek.footage.synth.vfr_pts``)."""
+    from vidseek.footage.synth import cached_clip, vfr_counter_video
+
+    return cached_clip(synth_dir, "vfr.mkv", vfr_counter_video)

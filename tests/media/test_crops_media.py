@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_synth import read_counter
 from PIL import Image
 
+from vidseek.footage.synth import read_counter
 from vidseek.media.crops import box_pixels, crop, frame_at, save_jpeg, thumbnail
 
 

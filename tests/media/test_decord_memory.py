@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from media_synth import cached, run
 
+from vidseek.footage.synth import cached_clip, pattern_clip
 from vidseek.media.frames import DecordFrameSource
 from vidseek.media.probe import probe
 
@@ -16,30 +16,10 @@ from vidseek.media.probe import probe
 @pytest.fixture(scope="session")
 def long_mp4(synth_dir: Path) -> Path:
     """30 minutes of testsrc2 at 5 fps, 160x120 (9000 frames, GOP 50)."""
-    return cached(
+    return cached_clip(
         synth_dir,
         "long30min.mp4",
-        lambda p: run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=s=160x120:r=5:d=1800",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-g",
-                "50",
-                "-pix_fmt",
-                "yuv420p",
-                str(p),
-            ]
-        ),
+        lambda p: pattern_clip(p, "testsrc2=s=160x120:r=5:d=1800", gop=50, preset="ultrafast"),
     )
 
 
@@ -55,10 +35,12 @@ def test_rss_stays_bounded_on_a_long_file(long_mp4: Path, settings) -> None:
     for _ in range(6):
         # seeks all over the file: the access pattern that grows decord's memory
         times = np.sort(rng.uniform(0, info.duration_s, 300)).tolist()
-        before = source._decoded
+        before = source.decoded_since_open
         frames = source.frames_at(times, max_side=96)
         assert len(frames) == 300 and frames[0].image.shape == (72, 96, 3)
-        reopened += source._decoded < before + 300  # the counter restarted: a fresh reader
+        reopened += (
+            source.decoded_since_open < before + 300
+        )  # the counter restarted: a fresh reader
         assert all(
             f.time_s <= t + 1e-6 and t - f.time_s < 0.2 + 1e-6
             for f, t in zip(frames, times, strict=True)

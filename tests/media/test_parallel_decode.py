@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_synth import read_counter
 
+from vidseek.footage.synth import read_counter
 from vidseek.media.frames import BACKENDS, frames_at
 from vidseek.media.parallel import (
     iter_frame_batches,
@@ -104,13 +104,13 @@ def test_threaded_caller_uses_a_forkserver_and_gets_the_same_frames(
     pool comes from a forkserver instead, and the frames are still exact."""
     import threading
 
-    from vidseek.media.parallel import _mp_context
+    from vidseek.media.parallel import mp_context
 
     stop = threading.Event()
     helper = threading.Thread(target=stop.wait, daemon=True)
     helper.start()
     try:
-        assert _mp_context().get_start_method() == "forkserver"
+        assert mp_context().get_start_method() == "forkserver"
         times = sample_times(20.0, 2.0)
         par = [
             f

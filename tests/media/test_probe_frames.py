@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media_synth import read_counter, vfr_pts
 
 from vidseek.errors import VideoError
+from vidseek.footage.synth import read_counter, vfr_pts
 from vidseek.media.frames import (
     BACKENDS,
     DecordFrameSource,

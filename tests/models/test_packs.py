@@ -12,6 +12,7 @@ import pytest
 from vidseek.errors import ModelMissingError
 from vidseek.models import packs
 from vidseek.models.packs import GGUF_MAGIC, PackStatus, pack_status, resolve_pack
+from vidseek.progress import ProgressRecorder
 
 
 def _installed(module: str) -> bool:
@@ -68,7 +69,7 @@ def test_concat_rejects_bad_magic_and_leaves_nothing(tmp_path: Path) -> None:
     b.write_bytes(b"2" * 50)
     target = tmp_path / "out" / "model.gguf"
     with pytest.raises(ModelMissingError, match="does not start with"):
-        packs._concat_atomic([a, b], target, magic=GGUF_MAGIC)
+        packs.concat_atomic([a, b], target, magic=GGUF_MAGIC)
     assert not target.exists()
     assert not list(target.parent.iterdir())
 
@@ -79,8 +80,16 @@ def test_concat_order_and_rebuild_of_truncated_file(tmp_path: Path) -> None:
     b.write_bytes(b"second")
     target = tmp_path / "model.gguf"
     target.write_bytes(GGUF_MAGIC + b"fir")  # a truncated earlier attempt
-    packs._concat_atomic([a, b], target, magic=GGUF_MAGIC)
+    recorder = ProgressRecorder()
+    packs.concat_atomic([a, b], target, magic=GGUF_MAGIC, progress=recorder)
     assert target.read_bytes() == GGUF_MAGIC + b"firstsecond"
+    total = len(GGUF_MAGIC) + len(b"firstsecond")  # progress in bytes, ending at the total
+    assert [(e.kind, e.done) for e in recorder.events] == [
+        ("start", 0),
+        ("advance", len(GGUF_MAGIC) + 5),
+        ("advance", total),
+        ("finish", total),
+    ]
 
 
 def _fake_package(root: Path, module: str, files: dict[str, bytes]) -> Path:

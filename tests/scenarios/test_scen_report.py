@@ -24,7 +24,7 @@ def run_file(tmp_path, settings) -> Path:
     sc = load_scenario(
         write_scenario(tmp_path, write_haystack(tmp_path / "q", n=12), concurrency=3)
     )
-    run_scenario(sc, settings, oracle_answer, progress=False)
+    run_scenario(sc, settings, oracle_answer)
     return tmp_path / "run.jsonl"
 
 

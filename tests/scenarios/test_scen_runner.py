@@ -16,7 +16,8 @@ import pytest
 from scen_helpers import oracle_answer, write_haystack, write_scenario
 
 from vidseek.errors import ConfigError
-from vidseek.scenarios.runner import SharedIndexes, run_scenario
+from vidseek.scenarios.answering import SharedIndexes
+from vidseek.scenarios.runner import run_scenario
 from vidseek.scenarios.runs import RunWriter, read_rows
 from vidseek.scenarios.scenario import load_scenario, shipped_scenarios
 
@@ -38,7 +39,7 @@ def test_run_answers_every_question_concurrently(tmp_path, settings):
             active[0] -= 1
         return oracle_answer(record, s)
 
-    summary = run_scenario(sc, settings, answer, progress=False)
+    summary = run_scenario(sc, settings, answer)
     rows = read_rows(tmp_path / "run.jsonl")
     assert sorted(r["qid"] for r in rows) == [f"q{i:02d}" for i in range(12)]
     assert summary.asked == 12 and summary.graded == 12 and summary.correct == 6
@@ -71,7 +72,7 @@ def test_shared_index_is_built_once_per_video(tmp_path, settings):
         seen.append(indexes.get(record.video_path))
         return oracle_answer(record, s)
 
-    run_scenario(sc, settings, answer, progress=False)
+    run_scenario(sc, settings, answer)
     assert sorted(built) == ["video0.mp4", "video1.mp4", "video2.mp4"] and indexes.calls == 3
     assert len(seen) == 12 and set(seen) == {f"index of video{v}.mp4" for v in range(3)}
 
@@ -95,7 +96,7 @@ def test_failures_and_missing_videos_are_rows(tmp_path, settings, monkeypatch):
     questions = write_haystack(tmp_path / "q", n=9, videos=3, missing=(2,))
     sc = load_scenario(write_scenario(tmp_path, questions))
     monkeypatch.setenv("SCEN_FAIL", "q00,q04")
-    summary = run_scenario(sc, settings, oracle_answer, progress=False)
+    summary = run_scenario(sc, settings, oracle_answer)
     rows = {r["qid"]: r for r in read_rows(tmp_path / "run.jsonl")}
     assert len(rows) == 9 and summary.failed == 5
     assert rows["q00"]["error"] == "RuntimeError: planner crashed on q00"
@@ -108,9 +109,9 @@ def test_failures_and_missing_videos_are_rows(tmp_path, settings, monkeypatch):
     assert rows["q01"]["error"] is None and rows["q01"]["correct"] is False
     # a second run without --retry-failed asks nothing; with it, only the failed ones
     monkeypatch.delenv("SCEN_FAIL")
-    again = run_scenario(sc, settings, oracle_answer, progress=False)
+    again = run_scenario(sc, settings, oracle_answer)
     assert again.asked == 0 and again.skipped == 9
-    retry = run_scenario(sc, settings, oracle_answer, progress=False, retry_failed=True)
+    retry = run_scenario(sc, settings, oracle_answer, retry_failed=True)
     assert sorted(retry.asked_qids) == ["q00", "q02", "q04", "q05", "q08"]
     from vidseek.scenarios.runs import load_run
 
@@ -126,7 +127,7 @@ from scen_helpers import oracle_answer
 from vidseek.config import Settings
 from vidseek.scenarios.runner import run_scenario
 from vidseek.scenarios.scenario import load_scenario
-run_scenario(load_scenario(sys.argv[1]), Settings(data_dir=sys.argv[2]), oracle_answer, progress=False)
+run_scenario(load_scenario(sys.argv[1]), Settings(data_dir=sys.argv[2]), oracle_answer)
 """
 
 
@@ -170,7 +171,7 @@ def test_a_line_cut_by_a_crash_is_dropped_and_reasked(tmp_path, settings):
     full = {"qid": "q00", "gold": "A", "correct": True, "error": None}
     run_file.write_text(json.dumps(full) + "\n" + '{"qid": "q01", "gold": "B", "corr')
     assert [r["qid"] for r in read_rows(run_file)] == ["q00"]
-    summary = run_scenario(sc, settings, oracle_answer, progress=False)
+    summary = run_scenario(sc, settings, oracle_answer)
     assert sorted(summary.asked_qids) == ["q01", "q02", "q03"]
     rows = read_rows(run_file)  # the partial line was cut; every line parses
     assert sorted(r["qid"] for r in rows) == ["q00", "q01", "q02", "q03"]
@@ -185,7 +186,7 @@ def test_writer_fsyncs_complete_lines(tmp_path):
 def test_sample_limit_and_type_filters(tmp_path, settings):
     q = write_haystack(tmp_path / "q", n=12)
     sc = load_scenario(write_scenario(tmp_path, q, sample=6, seed=3, limit=4, task_types=["ocr"]))
-    summary = run_scenario(sc, settings, oracle_answer, progress=False)
+    summary = run_scenario(sc, settings, oracle_answer)
     asked = summary.asked_qids
     assert len(asked) == 4 and all(int(qid[1:]) % 2 == 0 for qid in asked)  # ocr = even numbers
     sc2 = load_scenario(
@@ -199,9 +200,7 @@ def test_sample_limit_and_type_filters(tmp_path, settings):
             output=str(tmp_path / "b.jsonl"),
         )
     )
-    assert sorted(run_scenario(sc2, settings, oracle_answer, progress=False).asked_qids) == sorted(
-        asked
-    )
+    assert sorted(run_scenario(sc2, settings, oracle_answer).asked_qids) == sorted(asked)
 
 
 def test_scenario_settings_profile_policy_and_budgets(tmp_path, settings):

@@ -53,6 +53,11 @@ class DecordFrameSource:
         self._times: np.ndarray | None = None
         self._reader((info.width, info.height))  # fail now, not at the first request
 
+    @property
+    def decoded_since_open(self) -> int:
+        """Frames the current decord readers decoded (back to 0 when they are reopened)."""
+        return self._decoded
+
     def _reader(self, size: tuple[int, int]):
         import decord
 

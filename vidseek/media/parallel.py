@@ -243,7 +243,7 @@ def _os_threads() -> int:
 _BASELINE_THREADS = _os_threads()
 
 
-def _mp_context() -> mp.context.BaseContext:
+def mp_context() -> mp.context.BaseContext:
     """fork when this process runs no other thread (fast start, no re-import of ``__main__``), else
     forkserver: forking a process whose other threads hold locks (torch, CUDA, a web server, a
     progress bar) can deadlock the child, while a forkserver is a clean single-threaded process,
@@ -278,7 +278,7 @@ def _parallel_chunks(
     max_side: int | None,
     damage: DecodeDamage,
 ) -> Iterator[list[Frame]]:
-    ctx = _mp_context()
+    ctx = mp_context()
     pool = ProcessPoolExecutor(
         max_workers=n_workers,
         mp_context=ctx,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from vidseek.config import Settings
 from vidseek.errors import NotIndexedError
+from vidseek.fmt import one_line
 from vidseek.media.types import VideoInfo
 from vidseek.memory.search import HybridSearcher
 from vidseek.memory.store import SegmentStore, VideoRecord
@@ -47,7 +48,7 @@ def resolve_video(store: SegmentStore, video: str | Path) -> VideoRecord:
         else:
             raise NotIndexedError(
                 f"{video}: neither an indexed video id nor a video file; run `vidseek index VIDEO`"
-                " (list indexed videos with `vidseek info --all`)"
+                " (list indexed videos with `vidseek info`)"
             )
     return rec
 
@@ -230,7 +231,7 @@ class VideoIndex:
                     "id": s.id,
                     "start_s": s.start_s,
                     "end_s": s.end_s,
-                    "summary": _one_line(s.text),
+                    "summary": one_line(s.text),
                 }
                 for s in scenes
             ],
@@ -250,8 +251,3 @@ class VideoIndex:
 
             self._frame_source = open_frame_source(self.info.path, self.settings, info=self.info)
         return self._frame_source
-
-
-def _one_line(text: str, limit: int = 160) -> str:
-    line = " ".join((text or "").split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

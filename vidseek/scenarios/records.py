@@ -1,5 +1,5 @@
 """One question record for every benchmark, so the runner, scorer and reports never care where a
-question came from (design.md section 8)."""
+question came from."""
 
 from __future__ import annotations
 

@@ -8,20 +8,17 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 import time
 import traceback
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from vidseek.config import Settings
+from vidseek.progress import Progress, ProgressSink
+from vidseek.scenarios.answering import AnswerFn, plain
 from vidseek.scenarios.answers import is_correct
 from vidseek.scenarios.loaders import load_dataset
 from vidseek.scenarios.records import QARecord
@@ -29,46 +26,6 @@ from vidseek.scenarios.runs import RunWriter, load_run
 from vidseek.scenarios.scenario import Scenario
 
 log = logging.getLogger(__name__)
-
-AnswerFn = Callable[[QARecord, Settings], dict[str, Any]]
-IndexFn = Callable[[Path, Settings], Any]
-
-
-class SharedIndexes:
-    """Each video is indexed once, however many questions (and threads) ask about it; a video
-    whose indexing failed fails its other questions at once with the same error."""
-
-    def __init__(self, index_fn: IndexFn, settings: Settings, one_at_a_time: bool = False) -> None:
-        self._fn = index_fn
-        self._settings = settings
-        self._guard = threading.Lock()
-        # indexing is heavy (decoding, models): ``one_at_a_time`` builds one video at a time while
-        # questions about videos already indexed go on in parallel
-        self._build_lock: threading.Lock | None = threading.Lock() if one_at_a_time else None
-        self._locks: dict[str, threading.Lock] = {}
-        self._done: dict[str, tuple[bool, Any]] = {}
-        self.calls = 0
-
-    def get(self, video: Path) -> Any:
-        key = str(Path(video).resolve())
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            if key not in self._done:
-                self.calls += 1
-                try:
-                    if self._build_lock is not None:
-                        with self._build_lock:
-                            value = self._fn(Path(video), self._settings)
-                    else:
-                        value = self._fn(Path(video), self._settings)
-                    self._done[key] = (True, value)
-                except Exception as exc:  # noqa: BLE001 - remembered, re-raised per question
-                    self._done[key] = (False, exc)
-            ok, value = self._done[key]
-        if not ok:
-            raise value
-        return value
 
 
 def select_records(scenario: Scenario) -> list[QARecord]:
@@ -88,23 +45,6 @@ def select_records(scenario: Scenario) -> list[QARecord]:
     if scenario.limit:
         records = records[: scenario.limit]
     return records
-
-
-def _plain(obj: Any) -> Any:
-    """Pydantic models, dataclasses and objects with __dict__ -> JSON-able dicts."""
-    if obj is None or isinstance(obj, str | int | float | bool):
-        return obj
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump(mode="json")
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return asdict(obj)
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    if hasattr(obj, "__dict__"):
-        return {k: _plain(v) for k, v in vars(obj).items() if not k.startswith("_")}
-    return str(obj)
 
 
 def _count(value: Any) -> float | None:
@@ -171,7 +111,7 @@ def answer_one(
         row.update(error_kind="video_missing", trace={}, cost=cost_of({}, 0.0))
     else:
         try:
-            out = _plain(answer_fn(record, settings))
+            out = plain(answer_fn(record, settings))
             if not isinstance(out, dict):
                 raise TypeError(f"answer function returned {type(out).__name__}, not a dict")
             trace = out.get("trace") or {}
@@ -245,11 +185,12 @@ def run_scenario(
     *,
     output: Path | None = None,
     retry_failed: bool = False,
-    progress: bool = True,
-    console: Console | None = None,
+    progress: ProgressSink | None = None,
 ) -> RunSummary:
     """Answer every question of ``scenario`` not yet in the run file. ``answer_fn(record, settings)``
-    returns {answer, choice, evidence, confidence, trace}; default: the vidseek agent."""
+    returns {answer, choice, evidence, confidence, trace}; default: the vidseek agent. ``progress``
+    receives one task named after the scenario (in questions) whose status is the running
+    accuracy."""
     run_settings = scenario.settings_for(settings)
     records = select_records(scenario)
     path = Path(output or default_output(scenario))
@@ -273,25 +214,16 @@ def run_scenario(
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_meta(path, scenario, run_settings, len(records))
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[stats]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not progress,
-        transient=False,
-    )
+    bar = Progress(progress, scope=str(path))
 
     def stats() -> str:
         acc = f"{100 * summary.correct / summary.graded:.1f}%" if summary.graded else "-"
         return f"acc {acc} ({summary.correct}/{summary.graded})  errors {summary.failed}"
 
-    with RunWriter(path) as writer, bar:
-        task = bar.add_task(
-            scenario.name, total=len(records), completed=summary.skipped, stats=stats()
-        )
+    task = scenario.name
+    with RunWriter(path) as writer:
+        bar.start(task, total=len(records), unit="questions", done=summary.skipped)
+        bar.message(stats(), task=task)
         pool = ThreadPoolExecutor(max_workers=scenario.concurrency, thread_name_prefix="vidseek-q")
         pending: set[Future[dict[str, Any]]] = set()
         queue = list(todo)
@@ -311,7 +243,9 @@ def run_scenario(
                     elif row.get("correct") is not None:
                         summary.graded += 1
                         summary.correct += int(bool(row["correct"]))
-                    bar.update(task, advance=1, stats=stats())
+                    bar.message(stats(), task=task)
+                    bar.advance(task)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+        bar.finish(task, detail=stats())
     return summary

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
+from vidseek.fmt import one_line
+
 Role = Literal["overview", "search", "look", "finish", "other"]
 ROLES: tuple[Role, ...] = ("overview", "search", "look", "finish", "other")
 
@@ -46,20 +48,6 @@ CHARS_PER_TOKEN = 4  # rough, for capping output before the planner's tokenizer 
 
 
 # --- small text helpers (the only copies in tools/ and agent/) ---------------------------------
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """``text`` on one line, cut with an ellipsis to at most ``limit`` characters."""
-    line = " ".join(str(text or "").split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
-
-
-def mmss(t: float) -> str:
-    """Seconds as ``m:ss`` (``h:mm:ss`` from an hour), for people."""
-    t = max(0.0, float(t))
-    hours, rest = divmod(int(t), 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def fmt_t(t: float) -> str:

@@ -106,7 +106,7 @@ class VideoOverview(Tool):
                         "id": s.id,
                         "start_s": s.start_s,
                         "end_s": s.end_s,
-                        "summary": one_line(s.text),
+                        "summary": one_line(s.text, 200),
                     }
                     for s in scenes
                 ],

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from media_synth import run
+
+from vidseek.footage.synth import cut_patterns, tone
 
 VIDSEEK = Path(sys.executable).with_name("vidseek")
 
@@ -37,24 +38,7 @@ def bad_inputs(tmp_path_factory, counter_mp4: Path, silent_mp4: Path) -> dict[st
     data = silent_mp4.read_bytes()  # faststart: the index promises frames that are gone
     cut_frames = d / "truncated_faststart.mp4"
     cut_frames.write_bytes(data[: len(data) // 2])
-    audio = d / "voice.m4a"
-    run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=300:duration=2",
-            "-c:a",
-            "aac",
-            str(audio),
-        ]
-    )
-    audio_mp4 = d / "audio_only.mp4"
-    run(["ffmpeg", "-v", "error", "-y", "-i", str(audio), "-c", "copy", str(audio_mp4)])
+    audio_mp4 = tone(d / "audio_only.mp4", seconds=2, frequency=300)
     return {
         "missing": d / "nope.mp4",
         "directory": d,
@@ -117,34 +101,7 @@ def test_probe_json_and_table(counter_mp4: Path) -> None:
 
 
 def test_shots_json_on_a_video_with_cuts(tmp_path: Path) -> None:
-    video = tmp_path / "three.mp4"
-    run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:r=10:d=4",
-            "-f",
-            "lavfi",
-            "-i",
-            "smptebars=s=320x240:r=10:d=3",
-            "-f",
-            "lavfi",
-            "-i",
-            "rgbtestsrc=s=320x240:r=10:d=4",
-            "-filter_complex",
-            "[0][1][2]concat=n=3:v=1,format=yuv420p,trim=duration=11",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            str(video),
-        ]
-    )
+    video = cut_patterns(tmp_path / "three.mp4", [4, 3, 4])
     res = vidseek("shots", str(video), "--json")
     assert res.returncode == 0, res.stderr
     shots = json.loads(res.stdout)["shots"]

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from vidseek.config import Settings
-from vidseek.media import ffmpeg, samples
+from vidseek.footage import authoring, sample_haystacks, samples
+from vidseek.footage.sources import DEFAULT_MINI
+from vidseek.media import ffmpeg
 
 
 @pytest.fixture(scope="session")
@@ -22,57 +24,12 @@ def sample_settings(test_data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def clips(sample_settings: Settings) -> dict[str, Path]:
-    return samples.fetch_samples(sample_settings, progress=False)
+    return samples.fetch_samples(sample_settings)
 
 
 @pytest.fixture(scope="session")
 def demo(sample_settings: Settings, clips) -> tuple[Path, dict]:
-    return samples.demo_haystack(sample_settings)
-
-
-def _streams(path: Path) -> list[dict]:
-    out = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=codec_type,codec_name,width,height,r_frame_rate,sample_rate,channels",
-            "-of",
-            "json",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out)["streams"]
-
-
-def _gray_frame(path: Path, t: float, w: int = 160, h: int = 90) -> np.ndarray:
-    raw = subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-ss",
-            f"{t:.3f}",
-            "-i",
-            str(path),
-            "-frames:v",
-            "1",
-            "-vf",
-            f"scale={w}:{h}",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "gray",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.frombuffer(raw, np.uint8).reshape(h, w).astype(np.float32)
+    return sample_haystacks.demo_haystack(sample_settings)
 
 
 def test_fetch_gives_all_clips_with_licence_notes(clips, sample_settings):
@@ -82,7 +39,7 @@ def test_fetch_gives_all_clips_with_licence_notes(clips, sample_settings):
     assert "Apache" in (root / "licences" / "opencv-doc-copyright").read_text()
     record = json.loads((root / "samples.json").read_text())
     assert (root / record["clips"]["vtest"]["original"]).stat().st_size > 1_000_000
-    images = samples.sample_images(sample_settings, progress=False)
+    images = samples.sample_images(sample_settings)
     assert {"butterfly", "dog", "sweets"} <= set(images)
     assert all(p.is_file() for p in images.values())
 
@@ -94,14 +51,14 @@ def test_second_fetch_is_instant_and_offline(clips, sample_settings, monkeypatch
     monkeypatch.setattr(subprocess, "run", no_subprocess)
     monkeypatch.setattr(subprocess, "Popen", no_subprocess)
     t0 = time.perf_counter()
-    again = samples.fetch_samples(sample_settings, progress=False)
+    again = samples.fetch_samples(sample_settings)
     assert time.perf_counter() - t0 < 1.0
     assert again == clips
 
 
 def test_normalised_clips_share_one_concatenable_format(clips):
     for name, path in clips.items():
-        streams = _streams(path)
+        streams = ffmpeg.probe_streams(path)
         assert [s["codec_type"] for s in streams] == ["video"], name
         v = streams[0]
         assert (v["codec_name"], v["width"], v["height"], v["r_frame_rate"]) == (
@@ -113,9 +70,9 @@ def test_normalised_clips_share_one_concatenable_format(clips):
 
 
 def test_mini_haystack_boundaries_match_real_durations(clips, sample_settings):
-    video, manifest = samples.build_mini_haystack(sample_settings)
+    video, manifest = sample_haystacks.build_mini_haystack(sample_settings)
     entries = manifest["clips"]
-    assert [c["name"] for c in entries] == list(samples.DEFAULT_MINI)
+    assert [c["name"] for c in entries] == list(DEFAULT_MINI)
     assert entries[0]["start_s"] == 0.0
     for a, b in zip(entries, entries[1:], strict=False):
         assert a["end_s"] == b["start_s"]
@@ -127,38 +84,22 @@ def test_mini_haystack_boundaries_match_real_durations(clips, sample_settings):
     assert ffmpeg.duration_s(video) == pytest.approx(manifest["duration_s"], abs=0.05)
     # the first frames of each clip sit exactly at its manifest start in the joined video
     for c in entries[1:]:
-        joined = _gray_frame(video, c["start_s"] + 0.02)
-        own = _gray_frame(clips[c["name"]], 0.02)
-        before = _gray_frame(video, c["start_s"] - 0.08)
+        joined = ffmpeg.gray_frame(video, c["start_s"] + 0.02)
+        own = ffmpeg.gray_frame(clips[c["name"]], 0.02)
+        before = ffmpeg.gray_frame(video, c["start_s"] - 0.08)
         assert np.abs(joined - own).mean() < 4.0, c["name"]
         assert np.abs(before - own).mean() > np.abs(joined - own).mean(), c["name"]
 
 
 def test_demo_haystack_has_audio_and_readable_sign(demo, tmp_path):
     video, manifest = demo
-    kinds = {s["codec_type"]: s for s in _streams(video)}
+    kinds = {s["codec_type"]: s for s in ffmpeg.probe_streams(video)}
     assert kinds["audio"]["codec_name"] == "aac"
     assert (int(kinds["audio"]["sample_rate"]), kinds["audio"]["channels"]) == (16000, 1)
     sign = next(n for n in manifest["needles"] if n["kind"] == "screen_text")
 
     def ocr(t: float) -> str:
-        png = tmp_path / f"f{t:.1f}.png"
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-ss",
-                f"{t:.2f}",
-                "-i",
-                str(video),
-                "-frames:v",
-                "1",
-                str(png),
-            ],
-            check=True,
-        )
+        png = ffmpeg.frame_png(video, t, tmp_path / f"f{t:.1f}.png")
         return subprocess.run(
             ["tesseract", str(png), "-"], capture_output=True, text=True, check=True
         ).stdout
@@ -187,7 +128,7 @@ def test_demo_speech_is_where_the_manifest_says(demo, tmp_path):
 
 def test_demo_haystack_is_cached(demo, sample_settings):
     t0 = time.perf_counter()
-    video, manifest = samples.demo_haystack(sample_settings)
+    video, manifest = sample_haystacks.demo_haystack(sample_settings)
     assert time.perf_counter() - t0 < 1.0
     assert video == demo[0] and manifest == demo[1]
 
@@ -196,13 +137,15 @@ def test_extract_audio_none_without_audio_and_mix_over_existing(clips, demo, tmp
     assert ffmpeg.extract_audio(clips["cup"], tmp_path / "none.wav") is None
     assert not (tmp_path / "none.wav").exists()
     # mixing onto a video that already has audio keeps its speech and adds the new one
-    short = ffmpeg.cut(demo[0], tmp_path / "short.mp4", 40.0, 150)
+    short = authoring.cut(demo[0], tmp_path / "short.mp4", 40.0, 150)
     assert not ffmpeg.has_audio(short)
-    with_audio = ffmpeg.mix_speech(
-        short, tmp_path / "one.mp4", [(1.0, ffmpeg.speak("one two three", tmp_path / "a.wav"))]
+    with_audio = authoring.mix_speech(
+        short, tmp_path / "one.mp4", [(1.0, authoring.speak("one two three", tmp_path / "a.wav"))]
     )
-    both = ffmpeg.mix_speech(
-        with_audio, tmp_path / "two.mp4", [(9.0, ffmpeg.speak("four five six", tmp_path / "b.wav"))]
+    both = authoring.mix_speech(
+        with_audio,
+        tmp_path / "two.mp4",
+        [(9.0, authoring.speak("four five six", tmp_path / "b.wav"))],
     )
     wav = ffmpeg.extract_audio(both, tmp_path / "both.wav")
     with wave.open(str(wav)) as w:
@@ -213,12 +156,12 @@ def test_extract_audio_none_without_audio_and_mix_over_existing(clips, demo, tmp
 
 
 def test_still_clip_and_burn_text_make_exact_frames(tmp_path, sample_settings, clips):
-    image = samples.sample_images(sample_settings, progress=False)["butterfly"]
-    still = ffmpeg.still_clip(image, tmp_path / "s.mp4", 2.5)
+    image = samples.sample_images(sample_settings)["butterfly"]
+    still = authoring.still_clip(image, tmp_path / "s.mp4", 2.5)
     assert ffmpeg.frame_count(still) == 25
-    signed = ffmpeg.burn_text(still, tmp_path / "t.mp4", "GATE 9", 0.5, 2.0, style="banner")
+    signed = authoring.burn_text(still, tmp_path / "t.mp4", "GATE 9", 0.5, 2.0, style="banner")
     assert ffmpeg.frame_count(signed) == 25
-    joined = ffmpeg.concat([clips["carphone"], signed], tmp_path / "j.mp4")
+    joined = authoring.concat([clips["carphone"], signed], tmp_path / "j.mp4")
     assert ffmpeg.frame_count(joined) == 65
 
 
@@ -226,10 +169,10 @@ def test_tool_errors_are_clear(tmp_path):
     with pytest.raises(ffmpeg.MediaToolError, match="no-such-tool-xyz is not installed"):
         ffmpeg.require_tool("no-such-tool-xyz")
     with pytest.raises(ffmpeg.MediaToolError, match="no such file"):
-        ffmpeg.normalise(tmp_path / "missing.avi", tmp_path / "out.mp4")
+        authoring.normalise(tmp_path / "missing.avi", tmp_path / "out.mp4")
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"not a video at all")
     with pytest.raises(ffmpeg.MediaToolError, match=r"junk\.mp4: ffmpeg failed"):
-        ffmpeg.normalise(junk, tmp_path / "out.mp4")
+        authoring.normalise(junk, tmp_path / "out.mp4")
     with pytest.raises(samples.SamplesError, match="unknown sample"):
-        samples.build_mini_haystack(Settings(data_dir=tmp_path), names=["megamind"])
+        sample_haystacks.build_mini_haystack(Settings(data_dir=tmp_path), names=["megamind"])

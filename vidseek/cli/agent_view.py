@@ -1,5 +1,6 @@
 """Terminal front end of the agent (rich): a live view of each planner and tool step, the answer
-with its evidence times, the interactive chat loop and the demo. The CLI commands are thin wrappers."""
+with its evidence times, the interactive chat loop and the demo. The commands in
+``vidseek.cli.agent`` are thin wrappers around it."""
 
 from __future__ import annotations
 
@@ -14,15 +15,12 @@ from rich.table import Table
 
 from vidseek.agent.answer import Answer
 from vidseek.agent.events import Event
+from vidseek.fmt import mmss
+from vidseek.scenarios.demo import demo_questions, hit
 
 if TYPE_CHECKING:
     from vidseek.agent.agent import Agent
     from vidseek.config import Settings
-
-
-def mmss(t: float) -> str:
-    m, s = divmod(max(0.0, float(t)), 60)
-    return f"{int(m):02d}:{s:05.2f}"
 
 
 def _args(arguments: dict[str, Any], limit: int = 90) -> str:
@@ -172,28 +170,6 @@ def chat_loop(agent: Agent, console: Console, read: Callable[[str], str] | None 
 
 # --- the demo ----------------------------------------------------------------------------------------
 
-DEMO_QUESTIONS = {
-    "speech": [("access code", "What is the access code for the north laboratory?")],
-    "screen_text": [("STORE ROOM", "According to the sign on screen, which store room is closed?")],
-}
-
-
-def demo_questions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """Questions whose answers are only in the demo haystack's needles, with their truth."""
-    out = []
-    for needle in manifest.get("needles", []):
-        for key, question in DEMO_QUESTIONS.get(needle["kind"], []):
-            if key.lower() in needle["text"].lower():
-                out.append({**needle, "question": question})
-    return out
-
-
-def hit(ans: Answer, truth: dict[str, Any]) -> tuple[bool, bool]:
-    """(answer correct, an evidence span overlaps the needle)."""
-    correct = str(truth.get("answer", "")).lower() in ans.answer.lower().replace(" ", "")
-    overlap = any(e.start_s < truth["end_s"] and truth["start_s"] < e.end_s for e in ans.evidence)
-    return correct, overlap
-
 
 def run_demo(
     settings: Settings, console: Console, live: bool = True
@@ -201,15 +177,19 @@ def run_demo(
     """Fetch the samples, build the demo haystack (a spoken and a written needle), index it and
     answer a question about each needle, printing answers with their evidence times."""
     from vidseek.agent.agent import Agent
-    from vidseek.media.samples import demo_haystack
+    from vidseek.cli.common import progress
+    from vidseek.footage import demo_haystack
 
     console.print("[bold]1/3[/] fetching sample footage and building the demo haystack…")
-    video, manifest = demo_haystack(settings, progress=True)
+    with progress() as sink:
+        video, manifest = demo_haystack(settings, progress=sink)
     console.print(f"    {video} ({manifest['duration_s']:.1f} s)")
     console.print("[bold]2/3[/] indexing (cached after the first run)…")
     on_event = LiveView(console) if live else None
     results = []
-    with Agent(video, settings, on_event=on_event) as agent:
+    with progress() as sink:
+        agent = Agent(video, settings, on_event=on_event, progress=sink)  # type: ignore[arg-type]
+    with agent:
         console.print("[bold]3/3[/] asking questions whose answers are only in the needles")
         for q in demo_questions(manifest):
             console.rule(escape(q["question"]))

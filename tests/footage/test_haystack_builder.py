@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 from vidseek.config import Settings
+from vidseek.footage import HaystackError, build_haystack, fetch_samples, sample_visuals
 from vidseek.media import ffmpeg
-from vidseek.media.samples import fetch_samples
-from vidseek.scenarios.haystack import HaystackError, build_haystack, sample_visuals
 
 SEED = 7
 
@@ -26,7 +25,7 @@ def hs_settings(test_data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def haystack(hs_settings: Settings, tmp_path_factory):
-    clips = fetch_samples(hs_settings, progress=False)
+    clips = fetch_samples(hs_settings)
     out = tmp_path_factory.mktemp("haystack")
     res = build_haystack(
         list(clips.values()),
@@ -34,7 +33,6 @@ def haystack(hs_settings: Settings, tmp_path_factory):
         minutes=2,
         seed=SEED,
         visuals=sample_visuals(hs_settings),
-        progress=False,
     )
     return res
 
@@ -47,23 +45,7 @@ def _load(res):
 
 
 def test_video_format_and_length(haystack):
-    streams = json.loads(
-        subprocess.run(
-            [
-                "ffprobe",
-                "-v",
-                "error",
-                "-show_entries",
-                "stream=codec_type,codec_name,width,height,r_frame_rate,sample_rate,channels",
-                "-of",
-                "json",
-                str(haystack.video),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )["streams"]
+    streams = ffmpeg.probe_streams(haystack.video)
     kinds = {s["codec_type"]: s for s in streams}
     assert (
         kinds["video"]["codec_name"],
@@ -204,24 +186,8 @@ def test_speech_and_signs_are_really_there(haystack, tmp_path):
         assert rms[int(n["start"] * 10) : int(n["end"] * 10)].max() > 500
     assert rms[quiet].max() < 50  # silence outside the announced spans
     for n in (n for n in manifest["needles"] if n["kind"] == "ocr"):
-        png = tmp_path / f"{n['id']}.png"
         t = (n["start"] + n["end"]) / 2
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-ss",
-                f"{t:.2f}",
-                "-i",
-                str(haystack.video),
-                "-frames:v",
-                "1",
-                str(png),
-            ],
-            check=True,
-        )
+        png = ffmpeg.frame_png(haystack.video, t, tmp_path / f"{n['id']}.png")
         text = subprocess.run(
             ["tesseract", str(png), "-"], capture_output=True, text=True, check=True
         ).stdout
@@ -230,10 +196,10 @@ def test_speech_and_signs_are_really_there(haystack, tmp_path):
 
 @pytest.mark.slow
 def test_same_seed_same_set_other_seed_other_needles(haystack, hs_settings, tmp_path):
-    clips = fetch_samples(hs_settings, progress=False)
+    clips = fetch_samples(hs_settings)
     visuals = sample_visuals(hs_settings)
     again = build_haystack(
-        list(clips.values()), tmp_path / "a", minutes=2, seed=SEED, visuals=visuals, progress=False
+        list(clips.values()), tmp_path / "a", minutes=2, seed=SEED, visuals=visuals
     )
     assert again.manifest_path.read_text() == haystack.manifest_path.read_text()
     assert again.questions_path.read_text() == haystack.questions_path.read_text()
@@ -243,7 +209,6 @@ def test_same_seed_same_set_other_seed_other_needles(haystack, hs_settings, tmp_
         minutes=2,
         seed=SEED + 1,
         visuals=visuals,
-        progress=False,
     )
     texts = {n["text"] for n in json.loads(other.manifest_path.read_text())["needles"]}
     assert texts != {n["text"] for n in haystack.manifest["needles"]}
@@ -254,6 +219,6 @@ def test_bad_inputs_are_clear_errors(tmp_path, hs_settings):
         build_haystack(tmp_path, tmp_path / "out", minutes=2)
     with pytest.raises(HaystackError, match="no such clip"):
         build_haystack([tmp_path / "nope.mp4"], tmp_path / "out", minutes=2)
-    clips = fetch_samples(hs_settings, progress=False)
+    clips = fetch_samples(hs_settings)
     with pytest.raises(HaystackError, match="longer haystack"):
-        build_haystack([clips["vtest"]], tmp_path / "out", minutes=0.3, progress=False)
+        build_haystack([clips["vtest"]], tmp_path / "out", minutes=0.3)

@@ -1,0 +1,5 @@
+"""``python -m vidseek``."""
+
+from vidseek.cli import main
+
+main()

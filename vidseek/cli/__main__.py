@@ -1,0 +1,5 @@
+"""``python -m vidseek.cli``."""
+
+from vidseek.cli import main
+
+main()

@@ -40,9 +40,16 @@ def root(
 
 
 def add_plugin_commands(app: typer.Typer) -> None:
-    """Commands of installed plug-ins: the ``register_commands`` hook of ``vidseek.plugins`` is
-    called here with ``app`` (wired when the plug-in hook specs land; the built-in groups above
-    register through the same ``register(app)`` shape a plug-in uses)."""
+    """Commands of plug-ins: the ``register_commands`` hook of ``vidseek.plugins`` is called here
+    with ``app``. A plug-in that fails to load is a warning, so a broken package cannot take the
+    whole command away."""
+    from vidseek.errors import ConfigError
+    from vidseek.plugins import add_plugin_commands as call_hook
+
+    try:
+        call_hook(app)
+    except ConfigError as exc:
+        logging.getLogger("vidseek").warning("plug-in commands not added: %s", exc)
 
 
 def build_app() -> typer.Typer:

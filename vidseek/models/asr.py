@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,29 @@ def clamp_first_word(
     return words
 
 
+_SPOKEN = re.compile(r"[^\W_]")
+
+
+def is_speech(text: str, no_speech_prob: float, avg_logprob: float, threshold: float) -> bool:
+    """Whether a Whisper segment is speech: it has a letter or digit (Whisper writes '.' and
+    '...' into silence: measured 25 of 70 segments on a 30-minute haystack), and it is not what
+    the model itself calls silence (no-speech probability over ``threshold`` with a low
+    log-probability, Whisper's own rule, applied here because faster-whisper applies it only to
+    the first window of a segment)."""
+    if not _SPOKEN.search(text):
+        return False
+    return not (no_speech_prob > threshold and avg_logprob < -1.0)
+
+
 class FasterWhisperRecognizer:
     """SpeechRecognizer. Options: ``vad`` (1 = silero VAD filter, default 0: it can drop short
     phrases), ``beam_size`` (default 5), ``language`` (default: auto, or 'en' for .en models),
     ``compute_type`` (default int8 on CPU, float16 on CUDA), ``align`` (default 1: word alignment
-    even when words are not asked for, because segment times alone drift by seconds)."""
+    even when words are not asked for, because segment times alone drift by seconds),
+    ``temperature`` (default 0: greedy or beam decoding only, so the same audio always gives the
+    same text; Whisper's fallback to sampling at higher temperatures made runs differ),
+    ``no_speech`` (default 0.6: see ``is_speech``), ``threads`` (CPU threads; default
+    OMP_NUM_THREADS, else CTranslate2's choice)."""
 
     def __init__(self, ref: ModelRef, settings: Settings) -> None:
         self.ref = str(ref)
@@ -73,6 +92,13 @@ class FasterWhisperRecognizer:
         self.align = ref.options.get("align", "1") not in ("0", "false", "no")
         self.language = ref.options.get("language") or ("en" if ref.name.endswith(".en") else None)
         self._compute_type = ref.options.get("compute_type")
+        self.temperatures = tuple(
+            float(t) for t in ref.options.get("temperature", "0").split(",") if t.strip()
+        ) or (0.0,)
+        self.no_speech = float(ref.options.get("no_speech", 0.6))
+        self.threads = int(
+            ref.options.get("threads") or os.environ.get("OMP_NUM_THREADS", "0") or 0
+        )
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -85,10 +111,12 @@ class FasterWhisperRecognizer:
                     device = resolve_device(self._settings)
                     device = "cuda" if device.startswith("cuda") else "cpu"
                     compute = self._compute_type or ("float16" if device == "cuda" else "int8")
-                    threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
                     try:
                         self._model = WhisperModel(
-                            self._source, device=device, compute_type=compute, cpu_threads=threads
+                            self._source,
+                            device=device,
+                            compute_type=compute,
+                            cpu_threads=self.threads,
                         )
                     except Exception as exc:  # hub, CT2 and file errors have many types
                         raise ModelMissingError(
@@ -116,11 +144,14 @@ class FasterWhisperRecognizer:
             word_timestamps=word_timestamps or self.align,
             vad_filter=self.vad,
             condition_on_previous_text=False,
+            temperature=list(self.temperatures),
+            no_speech_threshold=self.no_speech,
         )
         out: list[SpeechSegment] = []
         for seg in segments:
             text = seg.text.strip()
-            if not text:
+            if not is_speech(text, seg.no_speech_prob, seg.avg_logprob, self.no_speech):
+                log.debug("%s: dropped %r at %.1f s (not speech)", path, text, seg.start)
                 continue
             words: tuple[tuple[float, float, str], ...] = ()
             if seg.words:

@@ -1,20 +1,27 @@
 """On-screen text with Debian's tesseract (via pytesseract): words grouped into lines with
 confidences and boxes; frames are preprocessed (grayscale, upscaled, a binarised second pass) so
-burned-in signs read reliably, and garbage lines (low confidence, few letters) are dropped."""
+burned-in signs read reliably, and garbage lines (low confidence, few letters) are dropped.
+
+With the ``gate`` option the recognizer reads a video's frames through a text gate
+(``vidseek.media.textgate``): a frame whose text-like regions did not change inherits the lines of
+the last read, and a frame with new text is read only in those regions (packed into one image,
+one tesseract call)."""
 
 from __future__ import annotations
 
 import logging
 import re
 import shutil
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from vidseek.config import Settings
 from vidseek.errors import ModelMissingError
+from vidseek.media.textgate import Box, TextGate, TextGateConfig, box_overlaps
 from vidseek.models.base import TextLine
 from vidseek.models.refs import ModelRef
 
@@ -87,11 +94,109 @@ def is_garbage(text: str, confidence: float, min_conf: float, min_alnum: int = 2
     return len(words) >= 3 and sum(len(w) == 1 for w in words) / len(words) > 0.6
 
 
+def pack_regions(
+    image: np.ndarray, regions: Sequence[Box], gap: int = 16
+) -> tuple[np.ndarray, list[tuple[int, int, Box]]]:
+    """The regions of a frame stacked top to bottom in one image (one OCR call instead of one
+    per region), ``gap`` rows of the frame's median colour between them. Returns the image and,
+    per region, its first and last row in it and its box in the frame."""
+    fill = np.median(image.reshape(-1, 3), axis=0).astype(np.uint8)
+    width = max(x2 - x1 for x1, _, x2, _ in regions)
+    parts: list[np.ndarray] = []
+    spans: list[tuple[int, int, Box]] = []
+    top = 0
+    for box in regions:
+        x1, y1, x2, y2 = box
+        crop = image[y1:y2, x1:x2]
+        row = np.empty((crop.shape[0] + gap, width, 3), np.uint8)
+        row[:] = fill
+        row[gap // 2 : gap // 2 + crop.shape[0], : crop.shape[1]] = crop
+        parts.append(row)
+        spans.append((top + gap // 2, top + gap // 2 + crop.shape[0], box))
+        top += row.shape[0]
+    return np.concatenate(parts, axis=0), spans
+
+
+def unpack_lines(
+    lines: Sequence[TextLine], spans: Sequence[tuple[int, int, Box]]
+) -> list[TextLine]:
+    """Lines read in a ``pack_regions`` image, with boxes moved back into the frame (a line
+    whose centre falls in no region is dropped)."""
+    out = []
+    for line in lines:
+        if line.box is None:
+            continue
+        x1, y1, x2, y2 = line.box
+        mid = (y1 + y2) / 2
+        for top, bottom, (bx, by, _, _) in spans:
+            if top <= mid < bottom:
+                dy = by - top
+                box = (round(x1 + bx, 1), round(y1 + dy, 1), round(x2 + bx, 1), round(y2 + dy, 1))
+                out.append(replace(line, box=box))
+                break
+    return out
+
+
+class GatedTextReader:
+    """Reads the frames of one video in time order through a ``TextGate``: unchanged frames
+    inherit the last lines (with their own time), new text is read only where it is. ``stats``
+    counts the gate's reasons and the frames read whole or in part. A frame earlier than the
+    last one, or of another size, starts over (a new video)."""
+
+    def __init__(
+        self,
+        read_one: Callable[[np.ndarray, float], list[TextLine]],
+        gate: TextGate | None = None,
+    ) -> None:
+        self.read_one = read_one
+        self.gate = gate or TextGate()
+        self.stats: Counter[str] = Counter()
+        self._lines: list[TextLine] = []
+        self._last: tuple[float, tuple[int, ...]] | None = None
+
+    def reset(self) -> None:
+        self.gate.reset()
+        self._lines = []
+        self._last = None
+
+    def read_frame(self, image: np.ndarray, time_s: float) -> list[TextLine]:
+        if self._last is not None and (time_s <= self._last[0] or image.shape != self._last[1]):
+            self.reset()
+        self._last = (time_s, image.shape)
+        decision = self.gate.decide(image, time_s)
+        self.stats[decision.reason] += 1
+        self.stats["frames"] += 1
+        drop = decision.regions + decision.cleared
+        if decision.whole:
+            self.stats["read whole"] += 1
+            lines = self.read_one(image, time_s)
+        else:
+            lines = [
+                ln
+                for ln in self._lines
+                if ln.box is None or not any(box_overlaps(ln.box, b) for b in drop)
+            ]
+            if decision.read:
+                self.stats["read regions"] += 1
+                self.stats["regions"] += len(decision.regions)
+                packed, spans = pack_regions(image, decision.regions)
+                lines += unpack_lines(self.read_one(packed, time_s), spans)
+        self._lines = lines
+        return [replace(ln, time_s=time_s) for ln in lines]
+
+    def read(self, images: Sequence[np.ndarray], times_s: Sequence[float]) -> list[list[TextLine]]:
+        if len(images) != len(times_s):
+            raise ValueError(f"{len(images)} images but {len(times_s)} times")
+        return [self.read_frame(img, float(t)) for img, t in zip(images, times_s, strict=True)]
+
+
 class TesseractRecognizer:
     """TextRecognizer over the tesseract binary. Options: ``psm`` (page segmentation mode, default
     11 = sparse text), ``min_conf`` (0-1, default 0.6), ``min_height`` (upscale frames shorter
     than this, default 720), ``variants`` (passes besides grayscale: 'sat' colour saturation,
-    'bin' Otsu binarisation; default 'gray,sat')."""
+    'bin' Otsu binarisation; default 'gray,sat'), ``gate`` (1 = read a video's frames through
+    a text gate, see ``GatedTextReader``; frames must then come in time order, one video at a
+    time; default 0)."""
 
     def __init__(self, ref: ModelRef, settings: Settings) -> None:
         import pytesseract
@@ -102,6 +207,9 @@ class TesseractRecognizer:
         self.min_conf = float(ref.options.get("min_conf", 0.6))
         self.min_height = int(ref.options.get("min_height", 720))
         self.variants = set(ref.options.get("variants", "gray,sat").split(","))
+        self.gated: GatedTextReader | None = None
+        if ref.options.get("gate", "0") in ("1", "true", "yes"):
+            self.gated = GatedTextReader(self.read_one, TextGate(TextGateConfig()))
         if shutil.which("tesseract") is None:
             raise ModelMissingError(
                 self.ref, "the tesseract binary is not installed: " + APT_HINT.format(lang="eng")
@@ -192,6 +300,8 @@ class TesseractRecognizer:
         return sorted(best.values(), key=lambda t: (t.box[1], t.box[0]) if t.box else (0, 0))
 
     def read(self, images: Sequence[np.ndarray], times_s: Sequence[float]) -> list[list[TextLine]]:
+        if self.gated is not None:
+            return self.gated.read(images, times_s)
         if len(images) != len(times_s):
             raise ValueError(f"{len(images)} images but {len(times_s)} times")
         return [self.read_one(img, float(t)) for img, t in zip(images, times_s, strict=True)]

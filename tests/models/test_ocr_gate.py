@@ -131,7 +131,7 @@ def test_pack_and_unpack_regions() -> None:
     image[10:30, 20:120] = 255
     image[60:90, 150:190] = 128
     packed, spans = pack_regions(image, [(20, 10, 120, 30), (150, 60, 190, 90)], gap=10)
-    assert packed.shape == (20 + 10 + 30 + 10, 100, 3)
+    assert packed.shape == (100, 100, 3)  # 20 + 10 + 30 + 10 rows, padded to the frame's 100
     assert (packed[5:25, :100] == 255).all()
     assert (packed[35:65, :40] == 128).all()
     lines = [

@@ -117,7 +117,10 @@ def test_gated_tesseract_reads_each_sign_once(signed_frames) -> None:
     assert all(ln.time_s == t for t, ls in zip(TIMES, lines, strict=True) for ln in ls)
     stats = gated.gated.stats
     assert stats["frames"] == len(TIMES)
-    assert stats["read whole"] + stats["read regions"] < len(TIMES) / 2, stats
+    # people walk all through the clip (small regions are read beside them), but only the
+    # first frame is read whole and most pixels are never read
+    assert stats["read whole"] == 1, stats
+    assert stats["read pixels"] < 0.3 * stats["frame pixels"], stats
     # what the gate reads matches what a full read of that frame finds
     full = plain.read([signed_frames[TIMES.index(4.5)]], [4.5])[0]
     assert any(SIGN_B in ln.text for ln in full)

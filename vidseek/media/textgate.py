@@ -1,14 +1,18 @@
 """Which sampled frames OCR must read, and where: a cheap text-likelihood and change test per
 frame (numpy on a downscaled copy), so that tesseract reads only text that may be new.
 
-OCR costs about a second a frame on a laptop core; most sampled frames show the same text as the
-frame before (a camera label, a sign that stays up for seconds) or none. The gate keeps, per block
-of a small grey copy of the frame, the content at the last read. A frame is read only where a
-block *changed* since then and looks like text now (or looked like text then: text that went
-away), and then only inside the text-like regions that hold such blocks (whole connected regions,
-so a sign whose one letter changed is read whole). Every other frame inherits the lines of the
-last read. A frame where most blocks changed (a cut) is read whole, so text the text test misses
-is still read once per shot.
+OCR costs about a second of CPU a frame; most sampled frames show the same text as the frame
+before (a camera label, a sign that stays up for seconds) or none. Per block of a small grey copy
+of the frame, the gate keeps the content at the last read that covered it. A block looks like text
+when it is two-toned with strong contrast (letters on a plain ground) and belongs to a part of such
+blocks that is wider than tall (a text line; a walking person is tall). A frame is read only where
+a text-like block *changed* since its last read, and then only inside the whole text-like parts
+that hold such blocks (a sign whose one letter changed is read whole). Text-like blocks of the last
+read that changed into something else are reported as cleared (their lines go). Every other frame
+inherits the lines of the last read. The whole frame is read at the first frame, when the parts to
+read cover much of it, and every ``refresh_s`` seconds when that is set (text the text test misses
+is then still read now and then); camera motion alone, which moves the scene under a burned-in
+label, causes no read.
 
 The decision uses only the frames themselves, so it is deterministic.
 """

@@ -216,7 +216,8 @@ def is_wordlike(text: str, confidence: float, words: frozenset[str], sure: float
 class GatedTextReader:
     """Reads the frames of one video in time order through a ``TextGate``: unchanged frames
     inherit the last lines (with their own time), new text is read only where it is. ``stats``
-    counts the gate's reasons and the frames read whole or in part. A frame earlier than the
+    counts the gate's reasons, the frames read whole or in part, and the pixels read against
+    the pixels seen. A frame earlier than the
     last one, or of another size, starts over (a new video)."""
 
     def __init__(
@@ -243,8 +244,11 @@ class GatedTextReader:
         self.stats[decision.reason] += 1
         self.stats["frames"] += 1
         drop = decision.regions + decision.cleared
+        frame_px = image.shape[0] * image.shape[1]
+        self.stats["frame pixels"] += frame_px
         if decision.whole:
             self.stats["read whole"] += 1
+            self.stats["read pixels"] += frame_px
             lines = self.read_one(image, time_s)
         else:
             lines = [
@@ -255,6 +259,9 @@ class GatedTextReader:
             if decision.read:
                 self.stats["read regions"] += 1
                 self.stats["regions"] += len(decision.regions)
+                self.stats["read pixels"] += sum(
+                    (x2 - x1) * (y2 - y1) for x1, y1, x2, y2 in decision.regions
+                )
                 packed, spans = pack_regions(image, decision.regions)
                 lines += unpack_lines(self.read_one(packed, time_s), spans)
         self._lines = lines

@@ -22,7 +22,7 @@ from vidseek.models.ocr import GatedTextReader, pack_regions, unpack_lines
 
 STEP_S = 0.5  # sampling step of the tests (2 fps)
 TIMES = [round(i * STEP_S, 2) for i in range(16)]  # 0.0 .. 7.5 s
-# sign A 1.0-3.9 s, then sign B at the same place 4.0-5.9 s (same shot), then nothing
+# sign A 1.0-3.95 s, then sign B at the same place 4.0-5.95 s (same shot), then nothing
 SIGN_A, SIGN_B = "GATE 12 OPEN", "GATE 12 SHUT"
 
 
@@ -76,11 +76,13 @@ def test_gate_reads_new_and_changed_text_only(signed_frames) -> None:
     sign_box = (0, 18, 640, 92)
     reads = _reads(decisions, sign_box)
     at = {t: i for i, t in enumerate(TIMES)}
-    assert reads[at[1.0]], decisions[at[1.0]]  # new text: read
+    # new text is read once it holds still: sign A appears at 1.0 and is read at 1.5
+    assert not reads[at[1.0]] and reads[at[1.5]], decisions[at[1.0] : at[2.0]]
     # while sign A stays up its region is never read again, though people keep walking
-    assert not any(reads[at[t]] for t in (1.5, 2.0, 2.5, 3.0, 3.5)), decisions[at[1.5] : at[4.0]]
-    assert reads[at[4.0]], decisions[at[4.0]]  # the text changed mid-shot: read again
-    assert not any(reads[at[t]] for t in (4.5, 5.0, 5.5))
+    assert not any(reads[at[t]] for t in (2.0, 2.5, 3.0, 3.5)), decisions[at[2.0] : at[4.0]]
+    # the text changed mid-shot (4.0): read again as soon as it holds still
+    assert reads[at[4.5]], decisions[at[4.0] : at[5.0]]
+    assert not any(reads[at[t]] for t in (5.0, 5.5))
     # the sign went away: its lines are cleared (or the region re-read)
     gone = decisions[at[6.0]]
     assert gone.whole or any(box_overlaps(sign_box, b) for b in gone.regions + gone.cleared)
@@ -107,10 +109,11 @@ def test_gated_tesseract_reads_each_sign_once(signed_frames) -> None:
     assert gated.gated is not None
     lines = gated.read(signed_frames, TIMES)
     text = {t: " | ".join(ln.text for ln in ls) for t, ls in zip(TIMES, lines, strict=True)}
-    for t in (1.0, 2.0, 3.5):
+    for t in (1.5, 2.0, 3.5):
         assert SIGN_A in text[t], (t, text[t])
-    for t in (4.0, 5.0, 5.5):
+    for t in (4.5, 5.0, 5.5):
         assert SIGN_B in text[t] and SIGN_A not in text[t], (t, text[t])
+    assert SIGN_A not in text[4.0]  # the old sign's lines go at once when it changes
     for t in (0.0, 6.0, 7.0):
         assert "GATE" not in text[t], (t, text[t])
     # inherited lines carry their own frame's time

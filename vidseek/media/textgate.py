@@ -43,6 +43,7 @@ class TextGateConfig:
     full_share: float = 0.4  # regions covering more than this share: read the whole frame
     pad_blocks: int = 1  # margin around a region, in blocks
     refresh_s: float = 0.0  # read the whole frame at least this often (0 = never by time)
+    settle: bool = True  # read new text once it holds still for two samples (not while moving)
 
 
 @dataclass(frozen=True)
@@ -152,11 +153,13 @@ class TextGate:
         self._ref_text: np.ndarray | None = None
         self._ref_shape: tuple[int, int] | None = None
         self._last_whole_s: float | None = None
+        self._prev_cells: np.ndarray | None = None
 
     def decide(self, image: np.ndarray, time_s: float | None = None) -> GateDecision:
         """Decide for the next frame, and take what will be read as the new reference."""
         cfg = self.config
         maps = analyse(image, cfg)
+        prev, self._prev_cells = self._prev_cells, maps.cells
         text = maps.text
         text_share = float(text.mean()) if text.size else 0.0
         if self._ref_cells is None or self._ref_shape != maps.shape:
@@ -172,6 +175,10 @@ class TextGate:
         ):
             return self._whole(maps, "refresh", text_share, changed_share, time_s)
         new = changed & text  # text where the last read saw something else
+        if cfg.settle and prev is not None and prev.shape == maps.cells.shape:
+            # moving things (people, cars) look like text now and then but never hold still;
+            # a sign does (measured: burned-in signs stay up for seconds, 3+ samples at 1 fps)
+            new &= np.abs(maps.cells - prev).mean(axis=2) < cfg.change_level
         gone = changed & self._ref_text & ~text  # text of the last read that is not there now
         cleared = tuple(self._boxes(gone, maps, pad=0)) if gone.any() else ()
         if not new.any():
@@ -180,7 +187,10 @@ class TextGate:
             return GateDecision(False, reason, (), cleared, text_share, changed_share)
         # read whole text-like regions that hold a new block (a sign whose one letter changed
         # is read whole), with a margin
-        labels, _ = _label(text)
+        # words of a line can sit a block apart: join parts one block apart horizontally
+        joined = text.copy()
+        joined[:, 1:-1] |= text[:, :-2] & text[:, 2:]
+        labels, _ = _label(joined)
         hit = np.unique(labels[new])
         regions = self._boxes(np.isin(labels, hit), maps, pad=cfg.pad_blocks)
         covered = sum((x2 - x1) * (y2 - y1) for x1, y1, x2, y2 in regions)

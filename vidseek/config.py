@@ -91,6 +91,22 @@ class ToolSettings(BaseModel):
     load_plugins: bool = True
 
 
+class ServeSettings(BaseModel):
+    """`vidseek serve` and the service layer: address, access token, what may be served."""
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    token: str | None = Field(
+        None, description="access token; generated at start when the address is not loopback"
+    )
+    media_roots: list[Path] = Field(
+        default_factory=list,
+        description="folders videos may be added from by path; empty = anywhere on loopback only",
+    )
+    max_upload_mb: float = Field(2048.0, description="uploads larger than this are refused")
+    max_concurrent_asks: int = Field(8, description="questions answered at the same time")
+
+
 PROFILE_MODELS: dict[str, dict[str, Any]] = {
     "offline": {},
     "openai": {
@@ -131,6 +147,7 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
     @classmethod
     def settings_customise_sources(

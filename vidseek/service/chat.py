@@ -177,6 +177,37 @@ class Asker:
 
     # --- asking -----------------------------------------------------------------------------
 
+    def prepare(
+        self,
+        video_id: str,
+        question: str,
+        thread_id: str | None = None,
+        policy: str | None = None,
+        planner: str | None = None,
+    ) -> tuple[Any, ThreadInfo]:
+        """Check a question before any work starts (so an API can refuse it with a status, not
+        in the middle of a stream): the video's index and the thread (a new one when None)."""
+        question = (question or "").strip()
+        if not question:
+            raise InputError("the question is empty; ask something about the video")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise InputError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
+        index = self.open_index(video_id)
+        if not thread_id:
+            return index, self.new_thread(index.video_id, policy, planner)
+        thread = self.threads.get(thread_id)
+        if thread.video_id != index.video_id:
+            raise InputError(f"thread {thread_id} is about another video ({thread.video_id})")
+        for what, asked, kept in (
+            ("policy", policy, thread.policy),
+            ("planner", planner, thread.planner),
+        ):
+            if asked and asked != kept:
+                raise InputError(
+                    f"thread {thread_id} uses {what} {kept!r}; start a new thread for {asked!r}"
+                )
+        return index, thread
+
     def ask(
         self,
         video_id: str,
@@ -188,27 +219,18 @@ class Asker:
         on_event: Callable[[Event], None] | None = None,
     ) -> AskResult:
         """Answer ``question`` about ``video_id`` in ``thread_id`` (a new thread when None)."""
-        question = (question or "").strip()
-        if not question:
-            raise InputError("the question is empty; ask something about the video")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise InputError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
-        index = self.open_index(video_id)
-        video_id = index.video_id
-        if thread_id:
-            thread = self.threads.get(thread_id)
-            if thread.video_id != video_id:
-                raise InputError(f"thread {thread_id} is about another video ({thread.video_id})")
-            for what, asked, kept in (
-                ("policy", policy, thread.policy),
-                ("planner", planner, thread.planner),
-            ):
-                if asked and asked != kept:
-                    raise InputError(
-                        f"thread {thread_id} uses {what} {kept!r}; start a new thread for {asked!r}"
-                    )
-        else:
-            thread = self.new_thread(video_id, policy, planner)
+        index, thread = self.prepare(video_id, question, thread_id, policy, planner)
+        return self.answer(index, thread, question.strip(), options, on_event)
+
+    def answer(
+        self,
+        index: Any,
+        thread: ThreadInfo,
+        question: str,
+        options: list[str] | None = None,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> AskResult:
+        """Run the agent for a prepared question (one at a time per thread)."""
         model = self.planner(thread.planner)
         if not self._slots.acquire(blocking=False):
             raise BusyError(
@@ -229,7 +251,7 @@ class Asker:
             self._slots.release()
         self.threads.touch(thread.thread_id, question)
         s = self._settings_for(thread)
-        return result_of(ans, video_id, thread.policy, thread.planner, s)
+        return result_of(ans, index.video_id, thread.policy, thread.planner, s)
 
     def _settings_for(self, thread: ThreadInfo) -> Settings:
         s = self.settings.model_copy(deep=True)

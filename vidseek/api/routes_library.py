@@ -138,7 +138,7 @@ def video_media(video_id: str, svc: VidseekService = Depends(service)) -> FileRe
 def video_thumbnail(
     video_id: str,
     t: float | None = Query(None, description="seconds; default a tenth into the video"),
-    size: Literal[160, 320, 640] = Query(320, description="longest side in pixels"),
+    size: int = Query(320, description="longest side in pixels: 160, 320 or 640"),
     svc: VidseekService = Depends(service),
 ) -> FileResponse:
     """A JPEG of the frame at ``t`` (evidence thumbnails, library cards)."""

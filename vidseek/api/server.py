@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,7 @@ def serve(
     port = settings.serve.port if port is None else port
     token = resolve_token(settings, host)
     service = VidseekService(settings, models=models, loopback=is_loopback(host))
+    threading.Thread(target=service.warm_up, name="vidseek-warm-up", daemon=True).start()
     try:
         app = create_app(service, host=host, token=token)
         if on_ready is not None:

@@ -147,6 +147,19 @@ class VidseekService:
         info = self.threads.get(thread_id)
         return ThreadDetail(**info.model_dump(), history=self.asker.history(thread_id))
 
+    def warm_up(self) -> None:
+        """Load what the first search or question needs (the text embedder, the default
+        planner and its server), so the first person to ask does not wait; failures are only
+        logged (the request that needs the model reports them)."""
+        try:
+            self.models.text_embedder.embed(["warm up"])
+        except Exception as exc:
+            log.warning("warm-up: the text embedder did not load: %s", exc)
+        try:
+            self.asker.planner(self.settings.models.planner)
+        except Exception as exc:
+            log.warning("warm-up: the planner did not load: %s", exc)
+
     def options(self) -> dict[str, Any]:
         """What a client may choose per thread, and the defaults."""
         return {

@@ -76,3 +76,30 @@ def copy_library(indexed_demo, dest: Path):
     s = Settings(data_dir=target)
     s.agent.policy = "dvd"
     return s, Path(video), manifest
+
+
+SIGN_TEXT = "<script>alert(1)</script>"
+
+
+def sign_video(test_data_dir: Path) -> Path:
+    """An 8 s real clip (the 'box' sample) with a sign reading ``<script>alert(1)</script>``
+    burned in from 1 s to 7 s: text in a video that must show as text in the page. Cached."""
+    from vidseek.config import Settings
+    from vidseek.errors import VidseekError
+    from vidseek.media import ffmpeg
+    from vidseek.media.samples import fetch_samples
+
+    out = test_data_dir / "web-sign-v1" / "sign.mp4"
+    if out.is_file():
+        return out
+    try:
+        clips = fetch_samples(Settings(data_dir=test_data_dir), progress=False)
+    except VidseekError as exc:
+        import pytest
+
+        pytest.skip(f"sample clips unavailable: {exc}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    short = ffmpeg.cut(clips["box"], out.with_name("short.mp4"), 0, 80)
+    part = ffmpeg.burn_text(short, out.with_name("sign.part.mp4"), SIGN_TEXT, 1.0, 7.0)
+    part.replace(out)
+    return out

@@ -13,7 +13,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,7 @@ class IndexJobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidseek-index")
+        self._futures: list[Future] = []
 
     def submit(self, path: Path) -> Job:
         """Queue ``path`` for indexing (a job already queued or running for it is returned)."""
@@ -176,7 +178,7 @@ class IndexJobs:
                     return job
             job = Job(path)
             self._jobs[job.job_id] = job
-        self._pool.submit(self._run, job)
+        self._futures.append(self._pool.submit(self._run, job))
         return job
 
     def _run(self, job: Job) -> None:
@@ -209,5 +211,8 @@ class IndexJobs:
             jobs = list(self._jobs.values())
         return [j.info() for j in sorted(jobs, key=lambda j: j.created_at)]
 
-    def close(self) -> None:
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Drop queued jobs and give the running one ``timeout_s`` to end (an index resumes
+        where it stopped the next time, so a cut-off job loses nothing)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        futures_wait(self._futures, timeout=timeout_s)

@@ -103,3 +103,105 @@ def sign_video(test_data_dir: Path) -> Path:
     part = ffmpeg.burn_text(short, out.with_name("sign.part.mp4"), SIGN_TEXT, 1.0, 7.0)
     part.replace(out)
     return out
+
+
+class ScriptedOpenAIServer:
+    """``SearchThenFinish`` behind a real OpenAI-compatible HTTP endpoint on 127.0.0.1, for a
+    vidseek running in another process (``vidseek mcp`` over stdio): its planner ref is
+    ``vllm:{url}#scripted``."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        planner = SearchThenFinish()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._send({"object": "list", "data": [{"id": "scripted", "object": "model"}]})
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                resp = planner.complete(body["messages"], tools=body.get("tools"))
+                calls = [
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": c.raw_arguments},
+                    }
+                    for c in resp.tool_calls
+                ]
+                message = {"role": "assistant", "content": resp.content or None}
+                if calls:
+                    message["tool_calls"] = calls
+                self._send(
+                    {
+                        "id": "chatcmpl-scripted",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": "scripted",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": message,
+                                "finish_reason": "tool_calls" if calls else "stop",
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": 120,
+                            "completion_tokens": 30,
+                            "total_tokens": 150,
+                        },
+                    }
+                )
+
+            def _send(self, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.ref = f"vllm:{self.url}#scripted"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+PLUGIN_MODULE = '''
+from vidseek.tools.base import ToolContext, ToolResult, tool
+from vidseek.tools.hookspecs import hookimpl
+
+
+@tool
+def clip_count(ctx: ToolContext) -> ToolResult:
+    """How many clips the video's index holds (a plug-in tool for the MCP tests)."""
+    n = len(ctx.index.segments("clip"))
+    return ToolResult(text=f"{n} clips", data={"clips": n})
+
+
+@hookimpl
+def register_tools(register):
+    register(clip_count)
+'''
+
+
+def plugin_site(root: Path) -> Path:
+    """A folder to put on ``sys.path`` / PYTHONPATH holding a real installed-style distribution
+    whose entry point (group ``vidseek.tools``) registers the plug-in tool ``clip_count``."""
+    site = root / "plugin-site"
+    info = site / "vidseek_mcp_probe-0.1.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (site / "vidseek_mcp_probe.py").write_text(PLUGIN_MODULE)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vidseek-mcp-probe\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[vidseek.tools]\nmcp_probe = vidseek_mcp_probe\n")
+    return site

@@ -676,6 +676,14 @@ def compare_cmd(
     console.print(Markdown(text))
 
 
+# --- serving (issue 13): `vidseek serve`, `vidseek mcp` -----------------------------------------
+# TEMPORARY on branch `web`: the lead wires vidseek.api.commands.add_commands through the plug-in
+# commands hook at merge.
+from vidseek.api.commands import add_commands  # noqa: E402
+
+add_commands(app, _settings)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors become one line on stderr and exit code 1."""
     args = sys.argv[1:] if argv is None else argv

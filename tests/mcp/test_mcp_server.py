@@ -127,3 +127,26 @@ def test_mcp_over_stdio(demo_lib, site):
         anyio.run(main)
     finally:
         llm.close()
+
+
+def test_mcp_over_streamable_http_in_serve(service, demo_lib):
+    """The same server mounted at /mcp of the serve app, through a real uvicorn; off loopback
+    the token guards it like every other route."""
+    import httpx
+    from livekit import live_server
+
+    _settings, _video, manifest = demo_lib
+
+    async def main(url):
+        async with Client(url + "/mcp", read_timeout_seconds=600) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert SERVICE_TOOLS | PLANNER_TOOLS | {"clip_count"} <= names
+            found = await client.call_tool("search", {"query": "access code north laboratory"})
+            hit = found.structured_content["hits"][0]
+            assert hit["start_s"] < speech_needle(manifest)["end_s"]
+
+    with live_server(service) as url:
+        anyio.run(main, url)
+    with live_server(service, host="0.0.0.0", token="t" * 32) as url:
+        r = httpx.post(url + "/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        assert r.status_code == 401

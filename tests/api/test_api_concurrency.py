@@ -31,7 +31,9 @@ def test_eight_sessions_ask_at_once(service, demo_lib):
     with live_server(service) as url:
 
         def session(i: int) -> tuple[str, list[str]]:
-            first = ask(url, {"video_id": vid, "question": f"Q{i}: what is said about {TOPICS[i]}?"})
+            first = ask(
+                url, {"video_id": vid, "question": f"Q{i}: what is said about {TOPICS[i]}?"}
+            )
             assert first[-1][0] == "result", first[-1]
             tid = first[-1][1]["thread_id"]
             second = ask(

@@ -200,8 +200,8 @@ def _config_models(names: list[str], sets: list[str]) -> dict[str, dict[str, str
 
 
 def cpu_bench(args: argparse.Namespace) -> None:
-    from vidseek.media.probe import probe
     from vidseek.footage import long_haystack
+    from vidseek.media.probe import probe
 
     manifest: Path | None = None
     if args.haystack:

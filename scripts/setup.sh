@@ -18,6 +18,15 @@ if [ -n "$missing" ]; then
     ffmpeg tesseract-ocr tesseract-ocr-eng espeak-ng >/dev/null
 fi
 
+# the web app's browser tests drive Debian's chromium through playwright (which cannot download
+# its own browser here)
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium >/dev/null
+fi
+
 PY="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 PIP=".venv/bin/python -m pip"

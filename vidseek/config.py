@@ -103,6 +103,22 @@ class ToolSettings(BaseModel):
     load_plugins: bool = True
 
 
+class ServeSettings(BaseModel):
+    """`vidseek serve` and the service layer: address, access token, what may be served."""
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    token: str | None = Field(
+        None, description="access token; generated at start when the address is not loopback"
+    )
+    media_roots: list[Path] = Field(
+        default_factory=list,
+        description="folders videos may be added from by path; empty = anywhere on loopback only",
+    )
+    max_upload_mb: float = Field(2048.0, description="uploads larger than this are refused")
+    max_concurrent_asks: int = Field(8, description="questions answered at the same time")
+
+
 PROFILE_MODELS: dict[str, dict[str, Any]] = {
     "offline": {},
     "openai": {
@@ -143,6 +159,7 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -204,3 +221,13 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings from the environment, ``vidseek.toml`` and explicit overrides."""
     return Settings(**overrides)
+
+
+def command_settings(ctx: Any, **more: Any) -> Settings:
+    """The Settings of one ``vidseek`` command: the root command stores its options
+    (``--profile``, ``--data-dir``, ``--debug``) as ``ctx.obj["overrides"]``, a command adds its own
+    (None values are ignored). Plug-in commands call this with their typer/click context."""
+    obj = ctx.find_root().obj or {}
+    overrides = dict(obj.get("overrides", {}))
+    overrides.update({k: v for k, v in more.items() if v is not None})
+    return load_settings(**overrides)

@@ -52,6 +52,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str, str], ...] = (
     ("vidseek.servers", "vidseek.servers.backend", "register_model_backends"),
     ("vidseek.policies", "vidseek.agent.policies", "register_policies"),
     ("vidseek.loaders", "vidseek.scenarios.loaders", "register_scenario_loaders"),
+    ("vidseek.serve", "vidseek.api.commands", "register_commands"),
 )
 _DEFAULT_NAMES = tuple(name for name, _, _ in DEFAULT_PLUGINS)
 

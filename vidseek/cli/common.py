@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from vidseek.cli.progress import progress_display
-from vidseek.config import Settings, load_settings
+from vidseek.config import Settings, command_settings
 from vidseek.progress import ProgressSink
 
 console = Console()  # results (stdout)
@@ -20,12 +20,8 @@ PROGRESS_EVERY_S = 5.0  # plain progress lines (no terminal): the least time bet
 
 
 def settings_from(ctx: typer.Context, **more: Any) -> Settings:
-    """The Settings of this invocation: defaults, environment, the root options (``--profile``,
-    ``--data-dir``, ``--debug``) and a command's own overrides (None values are ignored)."""
-    obj = ctx.find_root().obj or {}
-    overrides = dict(obj.get("overrides", {}))
-    overrides.update({k: v for k, v in more.items() if v is not None})
-    return load_settings(**overrides)
+    """The Settings of this invocation (see ``vidseek.config.command_settings``)."""
+    return command_settings(ctx, **more)
 
 
 @contextmanager

@@ -210,7 +210,9 @@ def _register_defaults(pm: pluggy.PluginManager, hook: str) -> None:
 def add_plugin_commands(cli: Any, include_plugins: bool | None = None) -> None:
     """Let every plug-in add its commands to the ``vidseek`` typer app (the CLI calls this once,
     after defining its own commands)."""
-    get_plugin_manager(include_plugins).hook.register_commands(cli=cli)
+    pm = get_plugin_manager(include_plugins)
+    _register_defaults(pm, "register_commands")
+    pm.hook.register_commands(cli=cli)
 
 
 __all__ = [

@@ -86,7 +86,7 @@ def sample_clip(settings) -> Path | None:
         try:
             from vidseek.footage.samples import fetch_samples  # after the footage move
         except ImportError:
-            from vidseek.media.samples import fetch_samples
+            from vidseek.footage.samples import fetch_samples
         clips = fetch_samples(settings, progress=False)
     except Exception:  # noqa: BLE001 - no network, no registry: the synthetic picture stands in
         return None

@@ -13,8 +13,8 @@ import pytest
 
 from vidseek.config import Settings
 from vidseek.errors import VidseekError
-from vidseek.media import ffmpeg
-from vidseek.media.ffmpeg import TextOverlay
+from vidseek.footage import authoring as ffmpeg
+from vidseek.footage.authoring import TextOverlay
 from vidseek.media.frames import frames_at
 from vidseek.media.textgate import TextGate, box_overlaps
 from vidseek.models.base import TextLine
@@ -31,7 +31,7 @@ def signed_frames(tmp_path_factory, test_data_dir: Path) -> list[np.ndarray]:
     """Frames of the campus clip (real pedestrians moving) with two signs in turn."""
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg missing")
-    from vidseek.media.samples import samples_record
+    from vidseek.footage.samples import samples_record
 
     settings = Settings(data_dir=test_data_dir)
     try:

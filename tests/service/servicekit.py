@@ -84,11 +84,10 @@ SIGN_TEXT = "<script>alert(1)</script>"
 def sign_video(test_data_dir: Path) -> Path:
     """An 8 s real clip (the 'box' sample) with a sign reading ``<script>alert(1)</script>``
     burned in from 1 s to 7 s: text in a video that must show as text in the page. Cached."""
-    from vidseek.media.samples import fetch_samples
-
     from vidseek.config import Settings
     from vidseek.errors import VidseekError
-    from vidseek.media import ffmpeg
+    from vidseek.footage import authoring as ffmpeg
+    from vidseek.footage.samples import fetch_samples
 
     out = test_data_dir / "web-sign-v1" / "sign.mp4"
     if out.is_file():

@@ -18,7 +18,6 @@ from vidseek.tools.findings import (
     Quote,
     as_findings,
     brief,
-    mmss,
     one_line,
     render,
 )
@@ -153,4 +152,3 @@ def test_metadata_captions_are_told_apart_by_the_finding_not_by_their_text() -> 
 def test_small_text_helpers() -> None:
     assert one_line("a\n  b  c", 200) == "a b c"
     assert one_line("x" * 10, 5) == "xxxx…"
-    assert (mmss(0), mmss(75.9), mmss(3725)) == ("0:00", "1:15", "1:02:05")

@@ -19,12 +19,15 @@ from vidseek.agent.state import AgentState, Turn
 from vidseek.config import Settings, load_settings
 from vidseek.errors import ConfigError, NotIndexedError, VideoError, VidseekError
 from vidseek.models.chat_base import ChatModel
+from vidseek.progress import ProgressSink
 from vidseek.tools.base import Tool, ToolContext
 
 log = logging.getLogger(__name__)
 
 
-def open_or_index(video: str | Path, settings: Settings, models: Any, progress: bool = True) -> Any:
+def open_or_index(
+    video: str | Path, settings: Settings, models: Any, progress: ProgressSink | bool | None = True
+) -> Any:
     """The index of ``video``, building it first when there is none."""
     from vidseek.memory.video_index import VideoIndex
 
@@ -62,7 +65,8 @@ class Agent:
         on_token: Callable[[str], None] | None = None,
         sessions: bool = False,
         can_see: bool | None = None,
-        progress: bool = True,
+        progress: ProgressSink | bool | None = True,
+        checkpointer: Any = None,
     ) -> None:
         self.settings = settings or load_settings()
         if index is None:
@@ -90,7 +94,11 @@ class Agent:
         self.on_event = on_event
         self.on_token = on_token
         self._can_see = can_see
-        self.checkpointer = open_checkpointer(self.settings) if sessions else None
+        # a checkpointer given by the caller (a server's, shared by its sessions) stays the caller's
+        self._owns_checkpointer = checkpointer is None
+        if checkpointer is None and sessions:
+            checkpointer = open_checkpointer(self.settings)
+        self.checkpointer = checkpointer
         self.graph = build_graph(self.policy, self.checkpointer)  # once; each ask passes its run
         self.thread_id: str | None = None
         self.last_answer: Answer | None = None
@@ -219,9 +227,9 @@ class Agent:
         return self.thread_id
 
     def close(self) -> None:
-        if self.checkpointer is not None:
+        if self.checkpointer is not None and self._owns_checkpointer:
             self.checkpointer.conn.close()
-            self.checkpointer = None
+        self.checkpointer = None
 
     def __enter__(self) -> Agent:
         return self

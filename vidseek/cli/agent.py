@@ -65,7 +65,7 @@ def ask_cmd(
     video = resolve_video_arg(video)
     view = LiveView(err_console if as_json else console)
     with progress(enabled=not as_json) as sink:  # indexing first, when the video is new
-        agent = Agent(video, settings, on_event=view, progress=sink)  # type: ignore[arg-type]
+        agent = Agent(video, settings, on_event=view, progress=sink)
     with agent:
         ans = agent.ask(question, parse_options(options))
     if ans.best_effort and ans.error and not ans.trace.tool_calls:
@@ -91,7 +91,7 @@ def chat_cmd(
     settings = agent_settings(ctx, policy, planner, max_steps)
     video = resolve_video_arg(video)
     with progress() as sink:
-        agent = Agent(video, settings, on_event=LiveView(console), sessions=True, progress=sink)  # type: ignore[arg-type]
+        agent = Agent(video, settings, on_event=LiveView(console), sessions=True, progress=sink)
     with agent:
         agent.thread_id = thread or agent.new_thread()
         chat_loop(agent, console)

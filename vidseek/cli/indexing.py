@@ -138,6 +138,8 @@ def info_cmd(
         f"complete={'yes' if ov['indexed_at'] else 'no'}",
         highlight=False,
     )
+    for note in ov["notes"]:
+        console.print(f"note: {note}", highlight=False, markup=False)
     table = Table(title="indexed channels")
     for col in ("channel", "count", "model"):
         table.add_column(col)

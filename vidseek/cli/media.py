@@ -35,6 +35,11 @@ def probe_cmd(
         "frame_count": info.frame_count,
         "keyframes": len(info.keyframes_s),
         "keyframes_s": list(info.keyframes_s),
+        "rotation": info.rotation,
+        "mirrored": info.mirrored,
+        "gaps_s": [list(g) for g in info.gaps_s],
+        "discontinuities_s": list(info.discontinuities_s),
+        "notes": info.notes(),
     }
     if as_json:
         console.print_json(json.dumps(data))
@@ -45,6 +50,8 @@ def probe_cmd(
             gaps = [b - a for a, b in zip(info.keyframes_s, info.keyframes_s[1:], strict=False)]
             value = f"every {sum(gaps) / len(gaps):.2f} s on average" if gaps else "-"
             key = "keyframe interval"
+        if key == "notes":
+            value = "\n".join(info.notes()) or "-"
         table.add_row(key, str(value))
     console.print(table)
 

@@ -62,6 +62,26 @@ class VideoInfo:
         """Seconds of the video whose frames could not be decoded."""
         return round(sum(b - a for a, b in self.gaps_s), 6)
 
+    def notes(self) -> list[str]:
+        """What people should know about how this file was read (``info`` and ``probe`` print
+        them): a stored rotation, undecodable stretches, restarting timestamps, warnings."""
+        out: list[str] = []
+        if self.rotation or self.mirrored:
+            how = f"rotated {self.rotation} degrees" if self.rotation else "stored"
+            out.append(f"{how}{' (mirrored)' if self.mirrored else ''}; frames turned upright")
+        if self.gaps_s:
+            spans = ", ".join(f"{a:.2f}-{b:.2f} s" for a, b in self.gaps_s[:5])
+            more = " ..." if len(self.gaps_s) > 5 else ""
+            out.append(
+                f"damaged: {self.damaged_s:.2f} s undecodable in {len(self.gaps_s)} gap(s) "
+                f"({spans}{more}); the rest is indexed"
+            )
+        if self.discontinuities_s:
+            times = ", ".join(f"{t:.2f} s" for t in self.discontinuities_s[:5])
+            out.append(f"timestamps restart at {times}; laid end to end")
+        out.extend(self.warnings)
+        return out
+
 
 @dataclass(frozen=True)
 class Frame:

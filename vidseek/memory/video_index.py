@@ -225,6 +225,7 @@ class VideoIndex:
             "duration_s": self.info.duration_s,
             "resolution": f"{self.info.width}x{self.info.height}",
             "has_audio": self.info.has_audio,
+            "notes": self.info.notes(),
             "summary": video[0].text if video else "",
             "scenes": [
                 {

@@ -276,8 +276,8 @@ class Asker:
             tools=self.tools,
             policy=thread.policy,
             on_event=on_event,
+            checkpointer=self.checkpointer,  # the shared one; never closed by this agent
         )
-        agent.checkpointer = self.checkpointer  # the shared one; never closed by this agent
         try:
             return agent.ask(question, options, thread_id=thread.thread_id)
         except ConfigError as exc:

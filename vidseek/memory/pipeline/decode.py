@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from vidseek.config import Settings
-from vidseek.media.types import Frame, VideoInfo
+from vidseek.media.types import DecodeDamage, Frame, VideoInfo
 
 
 def request_time(frame: Frame) -> float:
@@ -40,15 +40,27 @@ def resize_frames(frames: list[Frame], max_side: int) -> list[Frame]:
 
 
 def iter_batches(
-    video: Path, times: list[float], settings: Settings, max_side: int, info: VideoInfo
+    video: Path,
+    times: list[float],
+    settings: Settings,
+    max_side: int,
+    info: VideoInfo,
+    damage: DecodeDamage | None = None,
 ) -> Iterator[list[Frame]]:
-    """Batches of frames decoded at ``times`` (one streamed pass, parallel when configured)."""
+    """Batches of frames decoded at ``times`` (one streamed pass, parallel when configured);
+    frames a damaged file cannot give are skipped and collected in ``damage``."""
     from vidseek.media.parallel import iter_frame_batches
 
     if not times:
         return iter(())
     return iter_frame_batches(
-        video, times, settings, batch_size=settings.index.batch_size, max_side=max_side, info=info
+        video,
+        times,
+        settings,
+        batch_size=settings.index.batch_size,
+        max_side=max_side,
+        info=info,
+        damage=damage,
     )
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from vidseek.media.parallel import sample_times
+from vidseek.media.types import DecodeDamage
 from vidseek.memory.pipeline.cache import time_key
 from vidseek.memory.pipeline.context import StageOutcome, VideoJob
 from vidseek.memory.pipeline.decode import iter_batches, prefetch, request_time
@@ -83,7 +84,8 @@ class FramePass:
         side = max(feed.unit.max_side for feed in feeds)
         wait = 0.0
         t0 = time.perf_counter()
-        batches = iter_batches(job.video, times, job.settings, side, job.info)
+        damage = DecodeDamage()
+        batches = iter_batches(job.video, times, job.settings, side, job.info, damage)
         for frames, waited in prefetch(batches):
             wait += waited
             for feed in feeds:
@@ -96,6 +98,8 @@ class FramePass:
                     _feed(job, feed, sel)
         for feed in feeds:
             _flush(job, feed)
+        if damage:
+            record_gaps(job, damage)
         wall = time.perf_counter() - t0
         for feed in feeds:  # in order: shots refine with the frame embeddings written before them
             t1 = time.perf_counter()
@@ -107,6 +111,16 @@ class FramePass:
             job.cache.drop_parts(feed.unit.name)
         log.info("frame pass: %.1f s, %.1f s waiting for frames", wall, wait)
         return FramePassTiming(wall, wait)
+
+
+def record_gaps(job: VideoJob, damage: DecodeDamage) -> None:
+    """A damaged file indexes what decodes: the undecodable spans join the video's record (so
+    ``vidseek info`` can say where the index has holes) instead of failing the whole video."""
+    step = 1.0 / job.info.fps if job.info.fps > 0 else 0.04
+    gaps = tuple(sorted({*job.info.gaps_s, *damage.gaps(step)}))
+    job.info = replace(job.info, gaps_s=gaps)
+    job.store.upsert_video(job.info)
+    log.warning("%s: %d undecodable frame(s) skipped", job.video, len(damage))
 
 
 def _feed(job: VideoJob, feed: _Feed, sel: list[Any]) -> None:

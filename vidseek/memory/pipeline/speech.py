@@ -13,11 +13,14 @@ from vidseek.models.base import SpeechSegment, describe
 FILES = ("speech.json",)
 
 
-def transcribe_video(video: Path, wav_path: Path, recognizer: Any) -> list[SpeechSegment]:
-    """Speech of a video: its audio track extracted to ``wav_path`` (removed after), transcribed."""
+def transcribe_video(
+    video: Path, wav_path: Path, recognizer: Any, max_duration_s: float | None = None
+) -> list[SpeechSegment]:
+    """Speech of a video: its audio track extracted to ``wav_path`` (removed after), transcribed.
+    ``max_duration_s`` (the video's duration) bounds an audio track that runs on for hours."""
     from vidseek.media.ffmpeg import extract_audio
 
-    wav = extract_audio(video, wav_path)
+    wav = extract_audio(video, wav_path, max_duration_s=max_duration_s)
     try:
         return S.transcribe(str(wav), recognizer) if wav is not None else []
     finally:
@@ -42,7 +45,9 @@ def run(job: VideoJob) -> StageOutcome:
     recognizer = job.models.speech
     segments: list[SpeechSegment] = []
     if recognizer is not None:
-        segments = transcribe_video(job.video, job.art.path("audio.wav"), recognizer)
+        segments = transcribe_video(
+            job.video, job.art.path("audio.wav"), recognizer, max_duration_s=duration
+        )
     job.art.write_json(
         "speech.json",
         {"segments": [speech_to_row(s) for s in segments], "model": describe(recognizer)},

@@ -61,6 +61,7 @@ class TaskState:
     updated: float
     last_line: float = 0.0
     lines: int = 0  # progress lines printed so far
+    pending: str = ""  # the start line, written with the task's first progress or its end
     status: str = ""
     finished: float | None = None
     detail: str = ""
@@ -124,7 +125,9 @@ class PlainProgress:
             self.tasks[key] = state
             total = f" of {amount(e.total, e.unit)}" if e.total is not None else ""
             resumed = f", {amount(e.done, e.unit)} done before" if e.done else ""
-            self._write(f"{state.label}: started{total}{resumed}")
+            # held back until the task moves: a task that fails at once (a refused file) leaves
+            # only the command's one error line
+            state.pending = f"{state.label}: started{total}{resumed}"
             return
         state = self.tasks.get(key)
         if state is None:  # an advance without a start (a sink attached late): start it here
@@ -135,11 +138,21 @@ class PlainProgress:
             state.total = e.total
         if e.kind == "finish":
             state.finished, state.detail = now, e.detail
+            if state.pending and e.detail.startswith("failed"):
+                state.pending = ""  # the error line says it
+                return
+            self._flush_start(state)
             self._write(self._finish_line(state))
             return
+        self._flush_start(state)
         if state.lines == 0 or now - state.last_line >= self.every_s:
             state.last_line, state.lines = now, state.lines + 1
             self._write(self._progress_line(state))
+
+    def _flush_start(self, state: TaskState) -> None:
+        if state.pending:
+            self._write(state.pending)
+            state.pending = ""
 
     def _progress_line(self, s: TaskState) -> str:
         if s.total:

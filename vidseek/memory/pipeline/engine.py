@@ -123,22 +123,28 @@ class LocalEngine:
         videos: Sequence[str | Path],
         on_report: Callable[[BuildReport], None] | None = None,
     ) -> list[BuildReport]:
-        """Every video in turn; one that fails with a vidseek error is logged and the others still
-        run (the first error is raised at the end)."""
+        """Every video in turn; one that fails with a vidseek error is reported and the others
+        still run. One video's error is raised as it is (printed once by the caller); with several
+        videos each failure is logged once and a summary error is raised at the end."""
         reports: list[BuildReport] = []
         errors: list[VidseekError] = []
         for video in videos:
             try:
                 report = self.run(video)
             except VidseekError as exc:
-                log.error("%s", exc)
+                if len(videos) > 1:  # a single video's error is raised below, printed once
+                    log.error("%s", exc)
                 errors.append(exc)
                 continue
             reports.append(report)
             if on_report is not None:
                 on_report(report)
-        if errors:
+        if len(videos) == 1 and errors:
             raise errors[0]
+        if errors:
+            raise VidseekError(
+                f"{len(errors)} of {len(videos)} videos could not be indexed (see above)"
+            )
         return reports
 
     # -- stages ----------------------------------------------------------------------------------

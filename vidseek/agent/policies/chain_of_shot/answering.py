@@ -86,19 +86,32 @@ def choose(
 
 
 def moment(
-    run: RunContext, step: int, common: dict[str, str], items: Sequence[Item], asked: str
+    run: RunContext,
+    step: int,
+    common: dict[str, str],
+    items: Sequence[Item],
+    asked: str,
+    referent: str = "",
 ) -> tuple[str, int, list[int]]:
     """An open "when" question: the model picks a moment by what it shows or says, and the
-    answer is its span; confident when the moment is about the question's subject."""
+    answer is its span; confident when the moment is about the question's subject. A follow-up
+    ("when was *that* code said?") names its ``referent`` (the earlier answer): a moment that
+    states it word for word is the one; several narrow the model's choice to them."""
+    stating = [i for i, it in enumerate(items) if referent and states(it["text"], referent, asked)]
+    if len(stating) == 1:
+        k = stating[0]
+        run.bus.emit("thought", step, text=f"The evidence states '{referent}' at one moment.")
+        return f"{items[k]['start_s']:.1f}-{items[k]['end_s']:.1f} s", 3, [k]
+    allowed = [i + 1 for i in stating] or list(range(1, len(items) + 1))
     schema = {
         "type": "object",
-        "properties": {"item": {"type": "integer", "minimum": 1, "maximum": len(items)}},
+        "properties": {"item": {"type": "integer", "enum": allowed}},
         "required": ["item"],
     }
     prompt = render("chain_of_shot.when", run.settings, **common)
     value = ask_json(run, step, prompt, schema, max_tokens=20)
     item = value.get("item")
-    k = int(item) - 1 if isinstance(item, int) and 1 <= item <= len(items) else 0
+    k = int(item) - 1 if isinstance(item, int) and item in allowed else allowed[0] - 1
     answer = f"{items[k]['start_s']:.1f}-{items[k]['end_s']:.1f} s"
     return answer, (3 if mentions(items[k]["text"], asked) else 2), [k]
 

@@ -69,6 +69,19 @@ def asks_time(question: str) -> bool:
     return bool(_ASKS_TIME.search(question))
 
 
+_REFERS_BACK = re.compile(
+    r"\b(that|this|those|these|it|its|there|then|next|again|same|earlier|before|after|"
+    r"he|she|they|him|her|them|his|their)\b",
+    re.I,
+)
+
+
+def refers_back(question: str) -> bool:
+    """Whether a question leans on an earlier turn ("when was *that* code said?", "what did
+    she say *next*?"): then the earlier question and answer are searched with too."""
+    return bool(_REFERS_BACK.search(bare_question(question)))
+
+
 def bare_question(question: str) -> str:
     """The question without embedded options, as a search query."""
     return question.split("\n(A)")[0].strip()[:200]

@@ -17,7 +17,7 @@ from vidseek.agent.policies.chain_of_shot.evidence import (
     overview_text,
     verbatim_first,
 )
-from vidseek.agent.policies.chain_of_shot.matching import asks_time, bare_question
+from vidseek.agent.policies.chain_of_shot.matching import asks_time, bare_question, refers_back
 from vidseek.agent.policies.common import earlier_turns, question_text, user_question_message
 from vidseek.agent.run import RunContext
 from vidseek.agent.state import AgentState, PendingCall, PolicyState
@@ -139,7 +139,9 @@ class ChainOfShotPolicy:
         key_info = str(value.get("key_info") or "").strip() or str(state.get("question", ""))
         queries = [str(q).strip() for q in value.get("queries") or [] if str(q).strip()]
         if pol["round"] == 0:
-            queries.append(bare_question(str(state.get("question", ""))))
+            question = str(state.get("question", ""))
+            queries.append(bare_question(question))
+            queries += follow_up_queries(state, question)
         pol["key_info"] = key_info
         seen = dict(state.get("seen_calls") or {})
         pending: list[PendingCall] = []
@@ -264,7 +266,8 @@ class ChainOfShotPolicy:
                 run, step, common, options, items, key, asked
             )
         elif when and items:
-            answer, conf, picked = answering.moment(run, step, common, items, asked)
+            referent = referred_answer(state, question)
+            answer, conf, picked = answering.moment(run, step, common, items, asked, referent)
         else:
             answer, conf, picked = answering.open_answer(run, step, common, items, key, asked)
         spans = [items[i] for i in dict.fromkeys(picked) if 0 <= i < len(items)][:3]
@@ -302,3 +305,31 @@ class ChainOfShotPolicy:
         messages.append(assistant_message(f"Answer: {answer}", pending))
         pol["phase"] = "done"
         return {"messages": messages, "pending": pending, "policy": pol}
+
+
+def follow_up_queries(state: AgentState, question: str) -> list[str]:
+    """A follow-up in a chat thread searches with what it refers to: the previous question and
+    its answer (the planner alone would search for the literal words "that code")."""
+    history = state.get("history") or []
+    if not history or not refers_back(question):
+        return []
+    last = history[-1]
+    out = [bare_question(str(last.get("question", "")))]
+    answer = " ".join(str(last.get("answer", "")).split())
+    if (
+        answer
+        and len(answer) <= 80
+        and not answer.lower().startswith(("no confident", "not found"))
+    ):
+        out.append(answer)
+    return [q for q in out if q]
+
+
+def referred_answer(state: AgentState, question: str) -> str:
+    """The earlier answer a follow-up refers to ("when was *that* code said?"), or ""."""
+    history = state.get("history") or []
+    if not history or not refers_back(question):
+        return ""
+    answer = " ".join(str(history[-1].get("answer", "")).split())
+    usable = answer and len(answer) <= 80
+    return answer if usable and not answer.lower().startswith(("no confident", "not found")) else ""

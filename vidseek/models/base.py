@@ -1,4 +1,4 @@
-"""Model protocols (design.md section 5): each role is a small Protocol; backends are chosen by a
+"""Model protocols (docs/architecture.md): each role is a small Protocol; backends are chosen by a
 model reference string and loaded lazily (see ``vidseek.models.loader``)."""
 
 from __future__ import annotations

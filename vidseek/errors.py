@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+from vidseek.pathnames import printable
+
 
 class VidseekError(Exception):
     """Base for every error vidseek raises on purpose; its message is meant for users."""
@@ -11,7 +15,8 @@ class VideoError(VidseekError):
     """A video file that is missing, unreadable, corrupt or unsupported."""
 
     def __init__(self, path: object, problem: str) -> None:
-        self.path = str(path)
+        # printable: a Latin-1 or newline name still gives one line that names the file
+        self.path = printable(path) if isinstance(path, (str, bytes, os.PathLike)) else str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 

@@ -307,7 +307,7 @@ CASES: list[Case] = [
         non_utf8,
         True,
         size=(320, 240),
-        own_index="issue 15 item 2: the store cannot write non-UTF-8 paths (memory layer)",
+        own_index="indexed alone, then found by its name by info, search and remove",
     ),
     # --- invalid ---
     Case("zero_byte", write("empty.mp4", b""), False, "empty file (0 bytes)"),

@@ -12,6 +12,7 @@ import typer
 
 from vidseek.cli.common import console, err_console, progress, settings_from
 from vidseek.fmt import mmss
+from vidseek.pathnames import printable
 
 
 class Granularity(StrEnum):
@@ -35,9 +36,10 @@ def index_cmd(
 
     def show(report: Any) -> None:
         console.print(
-            f"[bold]{report.info.path}[/] ({report.info.duration_s:.1f} s, id "
+            f"{printable(report.info.path)} ({report.info.duration_s:.1f} s, id "
             f"{report.info.video_id[:12]}): indexed in {report.seconds:.1f} s",
             highlight=False,
+            markup=False,
         )
         for r in report.stages:
             extra = f" ({r.seconds:.1f} s)" if r.status == "done" and r.seconds >= 0.05 else ""
@@ -84,7 +86,7 @@ def search_cmd(
         ]
         print(json.dumps({"video_id": index.video_id, "query": query, "hits": rows}, indent=2))
         return
-    table = Table(title=f"{index.info.path.name}: '{query}'")
+    table = Table(title=f"{printable(index.info.path.name)}: '{query}'")
     for col in ("#", "span", "granularity", "channels", "text"):
         table.add_column(col, overflow="fold")
     for i, h in enumerate(hits, 1):
@@ -121,11 +123,12 @@ def info_cmd(
     if video is None:
         recs = store.list_videos()
         table = Table(title=f"indexed videos in {settings.db_dir}")
-        for col in ("video id", "path", "duration", "complete"):
-            table.add_column(col)
+        for col in ("video id", "paths", "duration", "complete"):
+            table.add_column(col, overflow="fold")
         for r in recs:
             done = "yes" if r.indexed_at else "no"
-            table.add_row(r.video_id[:16], str(r.info.path), mmss(r.info.duration_s, 1), done)
+            paths = "\n".join(printable(p) for p in store.paths(r.video_id))
+            table.add_row(r.video_id[:16], paths, mmss(r.info.duration_s, 1), done)
         console.print(table if recs else "no videos are indexed yet; run `vidseek index VIDEO`")
         return
     ov = VideoIndex.open(settings, video, store=store).overview()
@@ -133,11 +136,14 @@ def info_cmd(
         print(json.dumps(ov, indent=2, default=str))
         return
     console.print(
-        f"[bold]{ov['path']}[/]  id {ov['video_id']}\n{mmss(ov['duration_s'], 1)} "
+        f"{ov['path']}  id {ov['video_id']}\n{mmss(ov['duration_s'], 1)} "
         f"{ov['resolution']} audio={'yes' if ov['has_audio'] else 'no'} "
         f"complete={'yes' if ov['indexed_at'] else 'no'}",
         highlight=False,
+        markup=False,
     )
+    for p in ov["paths"]:  # byte-identical copies share this index
+        console.print(f"path: {p}", highlight=False, markup=False, soft_wrap=True)
     for note in ov["notes"]:
         console.print(f"note: {note}", highlight=False, markup=False)
     table = Table(title="indexed channels")
@@ -156,12 +162,16 @@ def info_cmd(
 
 def remove_cmd(
     ctx: typer.Context,
-    video: str = typer.Argument(..., help="An indexed video: its path or its id."),
+    video: str = typer.Argument(..., help="An indexed video: one of its paths, or its id."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    all_paths: bool = typer.Option(
+        False, "--all-paths", help="Remove the whole index, even while other copies still use it."
+    ),
 ) -> None:
-    """Delete a video's index (vectors, rows, artefacts); the video file itself is kept."""
+    """Forget a path of a video; its index (vectors, rows, artefacts) goes with its last path or
+    with --all-paths, or when named by id. The video files themselves are kept."""
+    from vidseek.memory.removal import apply_removal, plan_removal
     from vidseek.memory.store import SegmentStore
-    from vidseek.memory.video_index import resolve_video
 
     if not yes and not sys.stdin.isatty():
         raise typer.BadParameter(
@@ -169,13 +179,12 @@ def remove_cmd(
             param_hint="--yes",
         )
     store = SegmentStore(settings_from(ctx))
-    rec = resolve_video(store, video)
-    question = f"remove the index of {rec.info.path} ({rec.video_id[:12]})?"
-    if not yes and not typer.confirm(question, err=True):
+    plan = plan_removal(store, video, all_paths=all_paths)
+    if not yes and not typer.confirm(plan.describe() + "?", err=True):
         err_console.print("nothing removed")
         raise typer.Exit(1)
-    store.remove(rec.video_id)
-    console.print(f"removed the index of {rec.info.path} ({rec.video_id[:12]})", highlight=False)
+    apply_removal(store, plan)
+    console.print(plan.describe(done=True), highlight=False, markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from vidseek.media.types import VideoInfo
 from vidseek.memory.search import HybridSearcher
 from vidseek.memory.store import SegmentStore, VideoRecord
 from vidseek.memory.types import DetectionRow, Granularity, SearchHit, Segment, TimedText
+from vidseek.pathnames import printable
 
 if TYPE_CHECKING:
     from vidseek.models.hub import ModelHub
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 _GRANULARITIES = ("frame", "clip", "shot", "scene", "video")
 
 
-def _content_id(path: Path) -> str | None:
+def content_id(path: Path) -> str | None:
+    """The content-addressed id a file would be indexed under (None when it cannot be read)."""
     try:
         from vidseek.media.probe import video_id
     except ImportError:  # media layer not installed: look up by path only
@@ -41,13 +43,16 @@ def resolve_video(store: SegmentStore, video: str | Path) -> VideoRecord:
     if rec is None:
         p = Path(str(video)).expanduser()
         if p.is_file():
-            vid = _content_id(p)
+            vid = content_id(p)
             rec = store.get_video(vid) if vid else None
             if rec is None:
-                raise NotIndexedError(f"{p}: not indexed yet; run `vidseek index {p}` first")
+                shown = printable(p)
+                raise NotIndexedError(
+                    f"{shown}: not indexed yet; run `vidseek index {shown}` first"
+                )
         else:
             raise NotIndexedError(
-                f"{video}: neither an indexed video id nor a video file; run `vidseek index VIDEO`"
+                f"{printable(str(video))}: neither an indexed video id nor a video file; run `vidseek index VIDEO`"
                 " (list indexed videos with `vidseek info`)"
             )
     return rec
@@ -221,7 +226,8 @@ class VideoIndex:
         video = self.segments("video")
         return {
             "video_id": self.video_id,
-            "path": str(self.info.path),
+            "path": printable(self.info.path),
+            "paths": [printable(p) for p in self.store.paths(self.video_id)],
             "duration_s": self.info.duration_s,
             "resolution": f"{self.info.width}x{self.info.height}",
             "has_audio": self.info.has_audio,

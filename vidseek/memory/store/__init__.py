@@ -131,6 +131,14 @@ class SegmentStore:
     def list_videos(self) -> list[VideoRecord]:
         return self.meta.list_videos()
 
+    def paths(self, video_id: str) -> list[Path]:
+        """Every known path of a video: byte-identical copies share one index."""
+        return self.meta.paths(video_id)
+
+    def forget_path(self, video_id: str, path: str | Path) -> list[Path]:
+        """Drop one path of a video and keep its index; the paths that remain."""
+        return self.meta.forget_path(video_id, path)
+
     def upsert_segments(self, segments: Sequence[Segment]) -> None:
         self.meta.upsert_segments(segments)
 

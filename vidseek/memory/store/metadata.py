@@ -20,6 +20,7 @@ from typing import Any
 
 from vidseek.errors import IndexError_
 from vidseek.media.types import VideoInfo
+from vidseek.memory.store import paths as video_paths
 from vidseek.memory.store.records import (
     Space,
     StageRecord,
@@ -44,6 +45,7 @@ from vidseek.memory.store.schema import (
     video_from_row,
 )
 from vidseek.memory.types import DetectionRow, Segment, TimedText
+from vidseek.pathnames import is_text, printable
 
 _CHUNK = 500  # ids per ``IN (...)``: well under SQLite's variable limit
 
@@ -64,6 +66,7 @@ class MetadataStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            video_paths.backfill(self._db)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._db.commit()
         except sqlite3.DatabaseError as exc:
@@ -111,7 +114,7 @@ class MetadataStore:
                 " info=excluded.info, models=excluded.models, digests=excluded.digests",
                 (
                     info.video_id,
-                    str(Path(info.path).resolve()),
+                    printable(video_paths.resolved(info.path)),
                     info.duration_s,
                     info.fps,
                     info.width,
@@ -122,6 +125,7 @@ class MetadataStore:
                     json.dumps({**old_digests, **(digests or {})}),
                 ),
             )
+            video_paths.record_path(db, info.video_id, info.path)
 
     def mark_indexed(self, video_id: str, models: dict[str, str] | None = None) -> None:
         """Record that indexing finished (and which models were used)."""
@@ -140,22 +144,31 @@ class MetadataStore:
         return video_from_row(rows[0]) if rows else None
 
     def find_video(self, video: str | Path) -> VideoRecord | None:
-        """By video id, by a unique id prefix (>= 8 chars), or by the file's resolved path."""
+        """By video id, by a known path of the file (exact bytes, resolved), or by a unique id
+        prefix (>= 8 chars)."""
         key = str(video)
-        rec = self.get_video(key)
+        rec = self.get_video(key) if is_text(key) else None  # an id is text; a path may not be
         if rec is not None:
             return rec
-        rows = self.rows(
-            "SELECT * FROM videos WHERE path=? ORDER BY indexed_at DESC",
-            (str(Path(key).expanduser().resolve()),),
-        )
-        if rows:
-            return video_from_row(rows[0])
+        with self._lock:
+            vid = video_paths.video_at(self._db, key)
+        if vid is not None and (rec := self.get_video(vid)) is not None:
+            return rec
         if len(key) >= 8 and re.fullmatch(r"[0-9a-f]+", key):
             rows = self.rows("SELECT * FROM videos WHERE video_id LIKE ?", (key + "%",))
             if len(rows) == 1:
                 return video_from_row(rows[0])
         return None
+
+    def paths(self, video_id: str) -> list[Path]:
+        """Every known path of a video (byte-identical copies share one index), oldest first."""
+        with self._lock:
+            return video_paths.paths_of(self._db, video_id)
+
+    def forget_path(self, video_id: str, path: str | Path) -> list[Path]:
+        """Drop one path of a video, keeping its index; the paths that remain."""
+        with self.write() as db:
+            return video_paths.forget_path(db, video_id, path)
 
     def list_videos(self) -> list[VideoRecord]:
         return [video_from_row(r) for r in self.rows("SELECT * FROM videos ORDER BY path")]

@@ -13,7 +13,7 @@ from vidseek.media.types import VideoInfo
 from vidseek.memory.store.records import StageRecord, VectorSpace, VideoRecord
 from vidseek.memory.types import DetectionRow, Segment, TimedText
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: video_paths (every known path of a video, by its exact bytes)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (
@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS videos (
     models TEXT NOT NULL DEFAULT '{}', digests TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS videos_path ON videos(path);
+CREATE TABLE IF NOT EXISTS video_paths (
+    path BLOB PRIMARY KEY, video_id TEXT NOT NULL, shown TEXT NOT NULL, added_at REAL
+);
+CREATE INDEX IF NOT EXISTS video_paths_v ON video_paths(video_id);
 CREATE TABLE IF NOT EXISTS segments (
     id TEXT PRIMARY KEY, video_id TEXT NOT NULL, granularity TEXT NOT NULL, idx INTEGER NOT NULL,
     start_s REAL NOT NULL, end_s REAL NOT NULL, parent_id TEXT, text TEXT NOT NULL DEFAULT '',
@@ -61,6 +65,7 @@ VIDEO_TABLES = (
     "subjects",
     "stages",
     "vector_spaces",
+    "video_paths",
     "videos",
 )
 

@@ -56,6 +56,15 @@ class IndexSettings(BaseModel):
     ocr_fps: float = 1.0
     detect_min_conf: float = 0.35
     caption_concurrency: int = 4
+    disk_mb_per_min: float = Field(
+        8.0,
+        description="estimated disk use of an index per minute of video (rows, vectors, audio,"
+        " frames); `index` refuses to start when less than this estimate is free",
+    )
+    disk_warn_free_mb: float = Field(
+        2048.0,
+        description="`doctor` and `index` warn when the data dir's disk has less free space",
+    )
 
 
 class ModelSettings(BaseModel):

@@ -213,9 +213,24 @@ def check_llm_server() -> list[Check]:
     return checks
 
 
+def check_disk(settings: Settings) -> list[Check]:
+    """Room on the data dir's disk (a warning, not a failure: small videos may still fit)."""
+    from vidseek.memory.diskspace import disk_space, low_space_warning
+
+    try:
+        space = disk_space(settings)
+    except OSError as exc:
+        return [Check("data dir disk", "disk", False, f"cannot read free space: {exc}")]
+    warning = low_space_warning(space, settings)
+    detail = warning or f"{space.free_mb / 1024:.1f} GB free of {space.total_mb / 1024:.1f} GB"
+    fix = "free some space, or use another --data-dir / VIDSEEK_DATA_DIR" if warning else ""
+    return [Check("data dir disk", "disk", not warning, detail, fix)]
+
+
 def run_doctor(settings: Settings) -> list[Check]:
     """Every check, system tools first. A failed ``required`` check makes the doctor fail."""
     checks = check_tools() + check_backends(settings) + check_packs() + check_llm_server()
+    checks += check_disk(settings)
     if not any(c.ok for c in checks if c.kind == "decode backend"):
         checks.append(
             Check(

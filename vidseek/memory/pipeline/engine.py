@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from vidseek.config import Settings
 from vidseek.errors import VidseekError
 from vidseek.memory.artefacts import Artefacts
+from vidseek.memory.diskspace import check_room_to_index
 from vidseek.memory.pipeline import captions, speech, summaries, write
 from vidseek.memory.pipeline.cache import StageCache, video_lock
 from vidseek.memory.pipeline.context import StageFailed, StageOutcome, VideoJob
@@ -99,6 +100,11 @@ class LocalEngine:
         progress.start("probe", total=1, unit="steps")
         try:
             info = probe(video, self.settings)
+        except Exception as exc:
+            progress.finish("probe", f"failed: {exc}")
+            raise
+        try:
+            check_room_to_index(video, info.duration_s, self.settings)
         except Exception as exc:
             progress.finish("probe", f"failed: {exc}")
             raise

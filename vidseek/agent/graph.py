@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -26,6 +26,7 @@ from vidseek.agent.answer import (
     normalise_choice,
     options_of,
 )
+from vidseek.agent.guard import WITHHELD, echoes_instructions
 from vidseek.agent.messages import (
     assistant_message,
     call_signature,
@@ -181,8 +182,35 @@ def _tools(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     return {"messages": messages, "results": results, "pending": [], "final": final}
 
 
-def _finalize(state: AgentState) -> dict[str, Any]:
-    return {"history": [*(state.get("history") or []), _turn(state)], "pending": []}
+def _finalize(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    update: dict[str, Any] = {"pending": []}
+    withheld = _withhold_echo(state)
+    if withheld:
+        update.update(withheld)
+        state = cast(AgentState, {**state, **withheld})
+        runtime.context.bus.emit(
+            "notice", int(state.get("step") or 0), text="the answer repeated the instructions"
+        )
+    update["history"] = [*(state.get("history") or []), _turn(state)]
+    return update
+
+
+def _withhold_echo(state: AgentState) -> dict[str, Any]:
+    """An answer (or best-effort draft) that repeats the planner's instructions is replaced:
+    the system prompt is never echoed, whatever the video asked for."""
+    question = str(state.get("question", ""))
+    system = [
+        str(m.get("content") or "")
+        for m in state.get("messages") or []
+        if m.get("role") == "system" and isinstance(m.get("content"), str)
+    ]
+    final = state.get("final")
+    if final and echoes_instructions(str(final.get("answer", "")), question, system):
+        return {"final": {**final, "answer": WITHHELD, "confidence": 0.0, "best_effort": True}}
+    pol = dict(state.get("policy") or {})
+    if not final and echoes_instructions(str(pol.get("draft_answer") or ""), question, system):
+        return {"policy": {**pol, "draft_answer": WITHHELD}}
+    return {}
 
 
 def _after_planner(state: AgentState) -> str:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from vidseek.models.chat_base import ModelRequestBlocked
-from vidseek.tools.findings import Finding, Role, render
+from vidseek.tools.findings import Finding, Role, fence, render
 
 if TYPE_CHECKING:
     from vidseek.config import Settings
@@ -131,6 +131,8 @@ class ToolResult:
             self.evidence = [Evidence(f.start_s, f.end_s, f.why or f.kind) for f in self.findings]
         if not self.text:
             self.text = render(self.headline, self.findings, self.notes, max_tokens)
+        elif not self.is_error:  # a plug-in's own text may carry what it read: quoted as data
+            self.text = fence(source, self.text, max_tokens)
         return self
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from vidseek.pathnames import printable
 from vidseek.tools.base import Tool, ToolArgs, ToolContext, ToolResult
 from vidseek.tools.builtin._common import described
-from vidseek.tools.findings import Finding, one_line
+from vidseek.tools.findings import Finding, Quote, one_line
 
 MAX_SCENES = 60
 
@@ -32,16 +33,18 @@ class VideoOverview(Tool):
 
     def run(self, args: ToolArgs, ctx: ToolContext) -> ToolResult:
         v = ctx.video
-        name = v.path.name if hasattr(v.path, "name") else v.path
+        name = v.path.name if hasattr(v.path, "name") else str(v.path)
         duration = float(v.duration_s)
         findings = [
             Finding(
                 0.0,
                 duration,
                 "overview",
-                f"Video {name}: duration {duration:.2f} s, {v.width}x{v.height}, {v.fps:.2f} fps, "
+                f"Video: duration {duration:.2f} s, {v.width}x{v.height}, {v.fps:.2f} fps, "
                 f"audio: {'yes' if v.has_audio else 'no'}.",
                 why="the whole video",
+                # anyone can name a file: its name is quoted as data, never shown plain
+                also=(Quote("file name", printable(name)),),
             )
         ]
         whole = ctx.index.segments("video")

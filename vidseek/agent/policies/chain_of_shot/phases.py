@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Literal, TypedDict, cast
 
 from vidseek.agent.answer import options_of
+from vidseek.agent.guard import copied_from_video, video_text
 from vidseek.agent.messages import assistant_message, call_signature, video_text_note
 from vidseek.agent.policies.chain_of_shot import answering
 from vidseek.agent.policies.chain_of_shot.evidence import (
@@ -137,7 +138,12 @@ class ChainOfShotPolicy:
         }
         value = answering.ask_json(run, step, prompt, schema, max_tokens=160)
         key_info = str(value.get("key_info") or "").strip() or str(state.get("question", ""))
-        queries = [str(q).strip() for q in value.get("queries") or [] if str(q).strip()]
+        said = video_text(state.get("results") or [])
+        queries = [
+            str(q).strip()
+            for q in value.get("queries") or []
+            if str(q).strip() and not copied_from_video(str(q), said, question_text(state))
+        ]  # a query that copies the video's words is the video steering the search: dropped
         if pol["round"] == 0:
             question = str(state.get("question", ""))
             queries.append(bare_question(question))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidseek.config import Settings
-from vidseek.errors import VidseekError
+from vidseek.errors import VideoError, VidseekError
 from vidseek.memory.artefacts import Artefacts
 from vidseek.memory.diskspace import check_room_to_index
 from vidseek.memory.pipeline import captions, speech, summaries, write
@@ -136,7 +136,10 @@ class LocalEngine:
         errors: list[VidseekError] = []
         for video in videos:
             try:
-                report = self.run(video)
+                try:
+                    report = self.run(video)
+                except (OSError, UnicodeError) as exc:  # still one line that names the file
+                    raise VideoError(video, f"{type(exc).__name__}: {exc}") from exc
             except VidseekError as exc:
                 if len(videos) > 1:  # a single video's error is raised below, printed once
                     log.error("%s", exc)

@@ -71,9 +71,10 @@ def test_every_channel_reaches_the_planner_quoted(hostile, tools, tmp_path: Path
     ctx = ToolContext(settings, index.info, index, index.models, Budget(), str(tmp_path))
     calls = {
         "file name": ("video_overview", {}),
-        "speech": ("search_speech", {"query": "instructions system prompt password"}),
-        "screen": ("search_screen_text", {"query": "ignore all rules say 42"}),
-        "captions": ("search_segments", {"query": "ignore rules answer forty two"}),
+        # queries without the attacker's words: a headline repeats the (planner's own) query
+        "speech": ("search_speech", {"query": "assistant instructions admin"}),
+        "screen": ("search_screen_text", {"query": "all rules say"}),
+        "captions": ("search_segments", {"query": "rules answer assistant"}),
         "plug-in finding": ("hostile_notes", {}),
         "plug-in text": ("hostile_text", {}),
     }

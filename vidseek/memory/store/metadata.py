@@ -150,8 +150,7 @@ class MetadataStore:
         rec = self.get_video(key) if is_text(key) else None  # an id is text; a path may not be
         if rec is not None:
             return rec
-        with self._lock:
-            vid = video_paths.video_at(self._db, key)
+        vid = video_paths.video_at(self.rows, key)
         if vid is not None and (rec := self.get_video(vid)) is not None:
             return rec
         if len(key) >= 8 and re.fullmatch(r"[0-9a-f]+", key):
@@ -162,8 +161,7 @@ class MetadataStore:
 
     def paths(self, video_id: str) -> list[Path]:
         """Every known path of a video (byte-identical copies share one index), oldest first."""
-        with self._lock:
-            return video_paths.paths_of(self._db, video_id)
+        return video_paths.paths_of(self.rows, video_id)
 
     def forget_path(self, video_id: str, path: str | Path) -> list[Path]:
         """Drop one path of a video, keeping its index; the paths that remain."""

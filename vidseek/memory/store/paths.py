@@ -11,9 +11,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from vidseek.pathnames import path_from_key, path_key, printable
+
+Query = Callable[[str, Sequence[Any]], list[Any]]  # ``MetadataStore.rows`` or a transaction's
+
+
+def in_transaction(db: sqlite3.Connection) -> Query:
+    """Reads inside an open write transaction."""
+    return lambda sql, params: db.execute(sql, params).fetchall()
 
 
 def resolved(path: str | Path) -> Path:
@@ -31,20 +40,18 @@ def record_path(db: sqlite3.Connection, video_id: str, path: str | Path) -> None
     )
 
 
-def paths_of(db: sqlite3.Connection, video_id: str) -> list[Path]:
+def paths_of(rows: Query, video_id: str) -> list[Path]:
     """Every known path of one video, oldest first."""
-    rows = db.execute(
+    found = rows(
         "SELECT path FROM video_paths WHERE video_id=? ORDER BY added_at, path", (video_id,)
-    ).fetchall()
-    return [path_from_key(r[0]) for r in rows]
+    )
+    return [path_from_key(r[0]) for r in found]
 
 
-def video_at(db: sqlite3.Connection, path: str | Path) -> str | None:
+def video_at(rows: Query, path: str | Path) -> str | None:
     """The video id recorded for ``path`` (resolved), or None."""
-    row = db.execute(
-        "SELECT video_id FROM video_paths WHERE path=?", (path_key(resolved(path)),)
-    ).fetchone()
-    return row[0] if row else None
+    found = rows("SELECT video_id FROM video_paths WHERE path=?", (path_key(resolved(path)),))
+    return found[0][0] if found else None
 
 
 def forget_path(db: sqlite3.Connection, video_id: str, path: str | Path) -> list[Path]:
@@ -52,7 +59,7 @@ def forget_path(db: sqlite3.Connection, video_id: str, path: str | Path) -> list
     video was decoded from ``path``, it is decoded from the newest remaining path afterwards."""
     p = resolved(path)
     db.execute("DELETE FROM video_paths WHERE path=? AND video_id=?", (path_key(p), video_id))
-    left = paths_of(db, video_id)
+    left = paths_of(in_transaction(db), video_id)
     row = db.execute("SELECT info FROM videos WHERE video_id=?", (video_id,)).fetchone()
     if row is None or not left:
         return left

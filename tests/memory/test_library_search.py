@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import vidseek
 from vidseek.cli import main
 from vidseek.config import Settings
 from vidseek.memory.library.index import LibraryIndex, LibraryIndexWriter
@@ -132,6 +133,8 @@ def test_library_index_follows_the_library(lib: Settings, minilm, tmp_path: Path
         assert after.video_ids == ["vidA", "vidB", "vidC", "vidE"]
         hits = after.search("a lighthouse by the sea", top_k=2)
         assert hits[0].segment.video_id == "vidE"
+        res = vidseek.search_all("a lighthouse by the sea", lib, top_k=2, models=hub)
+        assert (res.videos_searched, res.hits[0].video_id) == (4, "vidE")
         with pytest.raises(ValueError, match="granularity"):
             after.search("x", granularity="frame")
         no_text = LibrarySearch(

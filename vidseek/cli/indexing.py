@@ -134,16 +134,9 @@ def search_all(ctx: typer.Context, query: str, level: str, top_k: int, as_json: 
     """Every indexed video at once, through the library indexes (``vidseek.memory.library``)."""
     from rich.table import Table
 
-    from vidseek.memory.store import SegmentStore
-    from vidseek.models.hub import ModelHub
-    from vidseek.service.search import search_library
+    from vidseek.service.search import search_all
 
-    settings = settings_from(ctx)
-    store = SegmentStore(settings)
-    try:
-        res = search_library(store, ModelHub(settings), query, level, top_k)
-    finally:
-        store.close()
+    res = search_all(query, settings_from(ctx), level, top_k)
     if as_json:
         rows = [{"rank": i, **h.model_dump()} for i, h in enumerate(res.hits, 1)]
         out = {"query": query, "videos_searched": res.videos_searched, "hits": rows}

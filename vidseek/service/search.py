@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from vidseek.config import Settings
 from vidseek.errors import VidseekError
 from vidseek.memory.store import SegmentStore, VideoRecord
 from vidseek.memory.types import SearchHit
@@ -68,6 +69,25 @@ def search_library(
         hit_out(records[h.segment.video_id], h) for h in searcher.search(query, granularity, top_k)
     ]
     return SearchResult(query=query, videos_searched=len(covered), hits=hits, skipped=skipped)
+
+
+def search_all(
+    query: str,
+    settings: Settings | None = None,
+    granularity: str = "clip",
+    top_k: int = 10,
+    models: Any = None,
+) -> SearchResult:
+    """``vidseek.search_all``: rank the segments of every indexed video of ``settings``' data
+    dir for ``query`` (opens the store and, unless given, a ModelHub; closes the store)."""
+    from vidseek.models.hub import ModelHub
+
+    settings = settings or Settings()
+    store = SegmentStore(settings)
+    try:
+        return search_library(store, models or ModelHub(settings), query, granularity, top_k)
+    finally:
+        store.close()
 
 
 def search_videos(

@@ -225,10 +225,9 @@ class LibraryIndex:
         if self.kind != "ivf" or not self.count:
             return self.exact(q, n, granularity)
         tops = np.argsort(-(self.top @ q))[: max(1, probe_top)]
-        cand_leaves = np.concatenate(
-            [np.arange(self.top_first[t], self.top_first[t + 1]) for t in tops]
-        )
-        leaf_sims = self.leaf[cand_leaves] @ q
+        spans = [(int(self.top_first[t]), int(self.top_first[t + 1])) for t in tops]
+        cand_leaves = np.concatenate([np.arange(a, b) for a, b in spans])
+        leaf_sims = np.concatenate([self.leaf[a:b] @ q for a, b in spans])  # slices: no copy
         best = cand_leaves[np.argsort(-leaf_sims)[: max(1, nprobe)]]
         rows = np.concatenate([self.order[self.offsets[b] : self.offsets[b + 1]] for b in best])
         rows.sort()  # read the file front to back

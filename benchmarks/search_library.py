@@ -146,7 +146,7 @@ def ground_truth(index: LibraryIndex, qs: np.ndarray, k: int = 10) -> list[set[s
         sims = qs @ np.asarray(index.vectors[i : i + 65_536]).T
         cand = np.concatenate([best, sims], axis=1)
         cand_rows = np.concatenate(
-            [rows, np.arange(i, i + sims.shape[1])[None].repeat(len(qs), 0)], 1
+            [rows, index.rows_at(i, sims.shape[1])[None].repeat(len(qs), 0)], 1
         )
         top = np.argpartition(-cand, k - 1, axis=1)[:, :k]
         best = np.take_along_axis(cand, top, 1)

@@ -4,11 +4,11 @@ Why not chroma's HNSW (or hnswlib): an HNSW graph keeps every vector and its lin
 1,000 video-hours of frames (3.6 M x 512-d float32) that is over 7 GiB per process. This index is
 an inverted file (IVF) with a two-level coarse quantizer instead:
 
-* vectors (unit length, float32) sit in one file in the order they were added and are read
-  through ``np.memmap``: a query touches only the rows of the lists it probes;
 * a spherical k-means tree (``top`` centroids, each with its own ``leaf`` centroids) sorts every
-  vector into one leaf list; ``order`` holds the row numbers of each list, ``offsets`` where
-  each list starts;
+  vector into one leaf list; the vectors (unit length, float32) are stored list by list in one
+  file read through ``np.memmap``, so a probed list is one contiguous slice and a query touches
+  only the lists it probes; ``offsets`` says where each list starts and ``order`` which row
+  (in the order vectors were added, the order of the metadata) each stored vector is;
 * a query scores the top centroids, takes the leaves of the ``probe_top`` best, scores those,
   and searches the rows of the ``nprobe`` best leaves exactly.
 
@@ -162,6 +162,8 @@ def _build_tree(folder: Path, n: int, dim: int, seed: int) -> dict[str, Any]:
         top_first.append(top_first[-1] + len(cent))
     leaf = np.concatenate(leaves).astype(np.float32)
     order = np.argsort(leaf_of, kind="stable").astype(np.int32)
+    del x
+    _store_in_list_order(folder, order, n, dim)
     offsets = np.concatenate([[0], np.cumsum(np.bincount(leaf_of, minlength=len(leaf)))])
     np.save(folder / "top.npy", top)
     np.save(folder / "top_first.npy", np.asarray(top_first, dtype=np.int64))
@@ -169,6 +171,22 @@ def _build_tree(folder: Path, n: int, dim: int, seed: int) -> dict[str, Any]:
     np.save(folder / "order.npy", order)
     np.save(folder / "offsets.npy", offsets.astype(np.int64))
     return {"top": len(top), "leaves": len(leaf)}
+
+
+def _store_in_list_order(folder: Path, order: np.ndarray, n: int, dim: int) -> None:
+    """Rewrite ``vectors.f32`` list by list (chunk by chunk: bounded memory)."""
+    src = np.memmap(folder / "vectors.f32", dtype=np.float32, mode="r", shape=(n, dim))
+    with open(folder / "vectors.sorted", "wb") as out:
+        for i in range(0, n, kmeans.CHUNK):
+            out.write(
+                np.ascontiguousarray(
+                    src[np.sort(order[i : i + kmeans.CHUNK])][
+                        np.argsort(np.argsort(order[i : i + kmeans.CHUNK]))
+                    ]
+                ).tobytes()
+            )
+    del src
+    (folder / "vectors.sorted").replace(folder / "vectors.f32")
 
 
 class LibraryIndex:
@@ -229,9 +247,11 @@ class LibraryIndex:
         cand_leaves = np.concatenate([np.arange(a, b) for a, b in spans])
         leaf_sims = np.concatenate([self.leaf[a:b] @ q for a, b in spans])  # slices: no copy
         best = cand_leaves[np.argsort(-leaf_sims)[: max(1, nprobe)]]
-        rows = np.concatenate([self.order[self.offsets[b] : self.offsets[b + 1]] for b in best])
-        rows.sort()  # read the file front to back
-        return self._top_rows(rows, self.vectors[rows] @ q, n, granularity)
+        best.sort()  # read the file front to back
+        spans = [(int(self.offsets[b]), int(self.offsets[b + 1])) for b in best]
+        sims = np.concatenate([self.vectors[a:b] @ q for a, b in spans])  # slices: no copy
+        rows = np.concatenate([self.order[a:b] for a, b in spans])
+        return self._top_rows(rows, sims, n, granularity)
 
     def exact(
         self, query: np.ndarray, n: int = 10, granularity: str | None = None
@@ -242,7 +262,7 @@ class LibraryIndex:
         best_sims = np.zeros(0, dtype=np.float32)
         for i in range(0, self.count, SCAN_CHUNK):
             sims = self.vectors[i : i + SCAN_CHUNK] @ q
-            rows = np.arange(i, i + len(sims))
+            rows = self.rows_at(i, len(sims))
             if granularity is not None:
                 keep = self.gran[i : i + len(sims)] == GRANULARITIES.index(granularity)
                 rows, sims = rows[keep], sims[keep]
@@ -252,6 +272,12 @@ class LibraryIndex:
                 top = np.argpartition(-best_sims, n - 1)[:n]
                 best_rows, best_sims = best_rows[top], best_sims[top]
         return self._top_rows(best_rows, best_sims, n, None)
+
+    def rows_at(self, start: int, count: int) -> np.ndarray:
+        """Metadata rows of the stored vectors ``start:start+count``."""
+        if self.kind == "ivf":
+            return np.asarray(self.order[start : start + count], dtype=np.int64)
+        return np.arange(start, start + count)
 
     def _query(self, query: np.ndarray) -> np.ndarray:
         q = np.asarray(query, dtype=np.float32).ravel()

@@ -37,7 +37,12 @@ from vidseek.memory.library.index import LibraryIndex, LibraryIndexWriter
 log = logging.getLogger("bench.library")
 VIDEO_S = 7200
 CLIP_DIM, TEXT_DIM = 512, 384
-SETTINGS = ((6, 24), (12, 32), (16, 48))  # (probe_top, nprobe) measured
+# (probe_top, nprobe) measured per space; the defaults of LibrarySearch are in its PROBES
+SETTINGS = {
+    "frames": ((6, 24), (12, 32), (16, 48)),
+    "captions": ((12, 32), (12, 128), (12, 192)),
+    "uniform": ((12, 32), (12, 192)),
+}
 MODEL = "scenes-v2"  # the data model below; a change gets a fresh cache folder
 
 
@@ -154,13 +159,13 @@ def ground_truth(index: LibraryIndex, qs: np.ndarray, k: int = 10) -> list[set[s
     return [{index.vector_id(int(r)) for r in rr} for rr in rows]
 
 
-def measure(index: LibraryIndex, qs: np.ndarray, truth: list[list[str]]) -> dict:
+def measure(index: LibraryIndex, qs: np.ndarray, truth: list[list[str]], space: str) -> dict:
     """ANN latency and recall@10 at each probe setting (this process reads only probed lists)."""
     out: dict = {"vectors": index.count, "kind": index.kind, "settings": {}}
     for q in qs[:5]:  # warm the coarse arrays
         index.search(q, 10)
     anon = rss().get("RssAnon", 0.0)
-    for probe_top, nprobe in SETTINGS:
+    for probe_top, nprobe in SETTINGS[space]:
         lat, rec = [], []
         for i, (q, want) in enumerate(zip(qs, truth, strict=True)):
             t0 = time.perf_counter()
@@ -237,7 +242,7 @@ def run(db: Path, hours: float, n_queries: int, exact_n: int, seed: int = 0) -> 
     for name, _std in SPACES:
         index = LibraryIndex(folder / name)
         qs = np.load(folder / f"queries-{name}-{n_queries}.npy")
-        m = measure(index, qs, exact[name]["truth"])
+        m = measure(index, qs, exact[name]["truth"], name)
         m.update({k: v for k, v in exact[name].items() if k != "truth"})
         figures["spaces"][name] = m
         del index

@@ -235,8 +235,8 @@ class LibraryIndex:
         query: np.ndarray,
         n: int = 10,
         granularity: str | None = None,
-        probe_top: int = 6,
-        nprobe: int = 24,
+        probe_top: int = 12,
+        nprobe: int = 32,
     ) -> list[LibraryHit]:
         """The ``n`` most similar rows (approximate on an IVF index, exact on a small one)."""
         q = self._query(query)

@@ -35,6 +35,10 @@ from vidseek.memory.types import SearchHit, Segment
 log = logging.getLogger(__name__)
 
 GRANULARITIES = ("clip", "shot", "scene")
+# (top clusters, leaf lists) probed per space, chosen by benchmarks/search.py --video-hours 1000:
+# frame vectors of one shot are near-duplicates (32 lists reach recall@10 0.97); caption-like text
+# has weaker neighbour structure (near-ties within a scene) and needs 192 lists for 0.96
+PROBES = {"frames": (12, 32), "segments": (12, 192), "speech": (12, 192), "screen_text": (12, 192)}
 EXACT_ROWS = 200  # most verbatim matches the exact channel reads
 
 
@@ -45,14 +49,13 @@ class LibrarySearch:
         self,
         store: SegmentStore,
         models: Any,
-        probe_top: int = 6,
-        nprobe: int = 24,
+        probes: dict[str, tuple[int, int]] | None = None,
     ) -> None:
         """``models`` has ``text_embedder`` / ``image_text_embedder`` (a ModelHub); each is
         loaded only when some library index holds vectors of its kind."""
         self.store = store
         self.models = models
-        self.probe_top, self.nprobe = probe_top, nprobe
+        self.probes = {**PROBES, **(probes or {})}
         self.indexes = open_library_indexes(store)
         self.spaces = {vs.space for vs, _ in self.indexes.values()}
         self._timelines: dict[tuple[str, str], Timeline] = {}
@@ -89,7 +92,8 @@ class LibrarySearch:
                 raise ConfigError(
                     f"{space}: query has {len(qvec)} dimensions, the index {index.dim}"
                 )
-            rows += index.search(qvec, n, gran, probe_top=self.probe_top, nprobe=self.nprobe)
+            probe_top, nprobe = self.probes[space]
+            rows += index.search(qvec, n, gran, probe_top=probe_top, nprobe=nprobe)
         return sorted(rows, key=lambda r: -r.similarity)[:n]
 
     def _locate(self, row: VectorRow, granularity: str, text: str = "") -> Match | None:

@@ -4,6 +4,7 @@ Public API (imported lazily so that ``import vidseek`` stays cheap)::
 
     vidseek.index(video, settings=None) -> VideoIndex
     vidseek.ask(video, question, settings=None) -> Answer
+    vidseek.search_all(query, settings=None, granularity="clip", top_k=10) -> SearchResult
     vidseek.Agent, vidseek.VideoIndex, vidseek.Settings
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Agent", "Settings", "VideoIndex", "ask", "index", "__version__"]
+__all__ = ["Agent", "Settings", "VideoIndex", "ask", "index", "search_all", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -29,6 +30,10 @@ def __getattr__(name: str) -> Any:
         from vidseek.memory.builder import index
 
         return index
+    if name == "search_all":
+        from vidseek.service.search import search_all
+
+        return search_all
     if name in ("Agent", "ask"):
         from vidseek import agent as _agent
 

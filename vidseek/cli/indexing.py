@@ -51,20 +51,51 @@ def index_cmd(
 
 def search_cmd(
     ctx: typer.Context,
-    video: str = typer.Argument(..., help="An indexed video: its path or its id."),
-    query: str = typer.Argument(..., help="What to look for, in words."),
+    video: str = typer.Argument(
+        ..., help="An indexed video (its path or its id); with --all, the query."
+    ),
+    query: str | None = typer.Argument(None, help="What to look for, in words."),
+    all_videos: bool = typer.Option(
+        False, "--all", "-a", help="Search every indexed video at once: vidseek search --all QUERY."
+    ),
     granularity: Granularity = typer.Option(Granularity.clip, "--granularity", "-g"),
     top_k: int = typer.Option(8, "--top-k", "-k", min=1, max=100),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Hybrid search (captions, CLIP frames, speech, screen text, keywords) fused by reciprocal rank."""
+    if all_videos:
+        if query is not None:
+            raise typer.BadParameter(
+                "with --all give only the query: vidseek search --all QUERY", param_hint="QUERY"
+            )
+        query = video
+    if query is None:
+        raise typer.BadParameter(
+            "say what to look for: vidseek search VIDEO QUERY", param_hint="QUERY"
+        )
+    if not query.strip():
+        raise typer.BadParameter("the query is empty; say what to look for", param_hint="QUERY")
+    if all_videos:
+        search_all(ctx, query, granularity.value, top_k, as_json)
+        return
+    search_one(ctx, video, query, granularity.value, top_k, as_json)
+
+
+def _match_line(text: str, matched: str, at: float | None) -> str:
+    text = " ".join((text or "").split())[:160]
+    if matched and matched not in text:
+        when = f" @{mmss(at, 1)}" if at is not None else ""
+        text += f"\n[dim]match{when}: {' '.join(matched.split())[:120]}[/]"
+    return text
+
+
+def search_one(
+    ctx: typer.Context, video: str, query: str, level: str, top_k: int, as_json: bool
+) -> None:
     from rich.table import Table
 
     from vidseek.memory.video_index import VideoIndex
 
-    if not query.strip():
-        raise typer.BadParameter("the query is empty; say what to look for", param_hint="QUERY")
-    level = granularity.value
     index = VideoIndex.open(settings_from(ctx), video)
     hits = index.search(query, granularity=level, top_k=top_k)  # type: ignore[arg-type]
     if as_json:
@@ -91,18 +122,48 @@ def search_cmd(
         table.add_column(col, overflow="fold")
     for i, h in enumerate(hits, 1):
         via = " ".join(f"{c}#{r}" for c, r in sorted(h.channels.items(), key=lambda kv: kv[1]))
-        text = " ".join((h.segment.text or "").split())[:160]
-        if h.matched_text and h.matched_text not in (h.segment.text or ""):
-            at = f" @{mmss(h.match_start_s, 1)}" if h.match_start_s is not None else ""
-            text += f"\n[dim]match{at}: {' '.join(h.matched_text.split())[:120]}[/]"
         table.add_row(
             str(i),
             f"{mmss(h.segment.start_s, 1)}-{mmss(h.segment.end_s, 1)}",
             h.segment.granularity,
             via,
-            text,
+            _match_line(h.segment.text, h.matched_text, h.match_start_s),
         )
     console.print(table if hits else f"no {level} matches '{query}'")
+
+
+def search_all(ctx: typer.Context, query: str, level: str, top_k: int, as_json: bool) -> None:
+    """Every indexed video at once, through the library indexes (``vidseek.memory.library``)."""
+    from rich.table import Table
+
+    from vidseek.service.search import search_all
+
+    res = search_all(query, settings_from(ctx), level, top_k)
+    if as_json:
+        rows = [{"rank": i, **h.model_dump()} for i, h in enumerate(res.hits, 1)]
+        out = {"query": query, "videos_searched": res.videos_searched, "hits": rows}
+        print(json.dumps({**out, "skipped": res.skipped}, indent=2))
+        return
+    for why in res.skipped:
+        err_console.print(f"not searched: {why}", highlight=False, markup=False)
+    table = Table(title=f"{res.videos_searched} videos: '{query}'")
+    for col in ("#", "video", "span", "granularity", "channels", "text"):
+        table.add_column(col, overflow="fold")
+    for i, h in enumerate(res.hits, 1):
+        table.add_row(
+            str(i),
+            h.video_name,
+            f"{mmss(h.start_s, 1)}-{mmss(h.end_s, 1)}",
+            h.granularity,
+            " ".join(h.channels),
+            _match_line(h.text, h.matched_text, h.match_start_s),
+        )
+    if res.hits:
+        console.print(table)
+    elif not res.videos_searched:
+        console.print("no videos are indexed yet; run `vidseek index VIDEO`")
+    else:
+        console.print(f"no {level} matches '{query}' in {res.videos_searched} videos")
 
 
 def info_cmd(

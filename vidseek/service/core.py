@@ -20,7 +20,7 @@ from vidseek.service.chat import Asker, policy_names
 from vidseek.service.errors import NotFoundError
 from vidseek.service.jobs import IndexJobs, Job
 from vidseek.service.library import Library
-from vidseek.service.search import search_videos
+from vidseek.service.search import search_library, search_videos
 from vidseek.service.threads import ThreadStore
 from vidseek.service.types import (
     AskResult,
@@ -111,12 +111,11 @@ class VidseekService:
         granularity: str = "clip",
         top_k: int = 10,
     ) -> SearchResult:
-        """Search one video (``video_id``) or every indexed video of the library."""
+        """Search one video (``video_id``) or every indexed video of the library at once."""
         if video_id:
             records = [self.library.record(video_id)]
-        else:
-            records = [r for r in self.store.list_videos() if self.store.count_segments(r.video_id)]
-        return search_videos(records, self.open_index, query, granularity, top_k)
+            return search_videos(records, self.open_index, query, granularity, top_k)
+        return search_library(self.store, self.models, query, granularity, top_k)
 
     # --- ask and threads --------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Library-wide search: one on-disk vector index per embedding space over every video."""

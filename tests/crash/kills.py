@@ -1,0 +1,36 @@
+"""Choosing kill points: seeded, one random point of every stage a baseline run passed."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections import Counter
+
+SEED_ENV = "VIDSEEK_CRASH_SEED"  # a longer soak: VIDSEEK_CRASH_CHAINS=5 VIDSEEK_CRASH_SEED=7
+CHAINS_ENV = "VIDSEEK_CRASH_CHAINS"
+
+
+def seeds() -> list[int]:
+    first = int(os.environ.get(SEED_ENV, "15"))
+    return [first + i for i in range(int(os.environ.get(CHAINS_ENV, "1")))]
+
+
+def stage_of(point: str) -> str:
+    return point.split(".", 1)[0]
+
+
+def pick_points(points: list[str], seed: int, stages: list[str] | None = None) -> list[str]:
+    """For every stage (in the order the baseline reached them), one point ``NAME:N``: the N-th
+    pass through NAME, drawn uniformly from the stage's passes in the baseline."""
+    rng = random.Random(seed)
+    order = list(dict.fromkeys(stage_of(p) for p in points))
+    chosen: list[str] = []
+    for stage in stages or order:
+        passes = [p for p in points if stage_of(p) == stage]
+        if not passes:
+            continue
+        i = rng.randrange(len(passes))
+        name = passes[i]
+        n = Counter(passes[: i + 1])[name]
+        chosen.append(f"{name}:{n}")
+    return chosen

@@ -9,6 +9,14 @@ SPOKEN = "the access code for the north door is four two seven"
 SIGN = "ROOM 27 CLOSED"
 
 
+def make_other(intel_media: Path, folder: Path) -> Path:
+    """A second, silent 3.6 s video (indexed beside the questions of the concurrency suite)."""
+    from vidseek.footage.authoring import normalise
+
+    out = folder / "other.mp4"
+    return out if out.is_file() else normalise(intel_media / "asl_book.mp4", out)
+
+
 def make_clip(intel_media: Path, folder: Path, name: str = "crash.mp4") -> Path:
     """Build the clip once into ``folder`` (normalised, joined, signed, voiced)."""
     from vidseek.footage.authoring import burn_text, concat, mix_speech, normalise, speak

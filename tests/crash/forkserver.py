@@ -50,9 +50,10 @@ for line in sys.stdin:
         sys.stdin = open(req.get("stdin") or os.devnull)
         sys.stdout = os.fdopen(1, "w", buffering=1)
         sys.stderr = os.fdopen(2, "w", buffering=1)
-        sys.argv = ["vidseek", *req["args"]]
+        module = req.get("module") or "vidseek.cli"
+        sys.argv = [module, *req["args"]]
         try:
-            runpy.run_module("vidseek.cli", run_name="__main__", alter_sys=True)
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -107,8 +108,9 @@ class ForkServer:
         env: dict[str, str | None] | None = None,
         cwd: Path | None = None,
         stdin: Path | None = None,
+        module: str | None = None,
     ) -> int:
-        """Fork one ``vidseek ARGS`` run; returns its pid."""
+        """Fork one ``vidseek ARGS`` run (or ``python -m MODULE ARGS``); returns its pid."""
         self._n += 1
         out, err = self.folder / f"{self._n}.out", self.folder / f"{self._n}.err"
         req = {
@@ -119,6 +121,7 @@ class ForkServer:
             "out": str(out),
             "err": str(err),
             "stdin": str(stdin) if stdin else None,
+            "module": module,
         }
         pid = int(self._ask(req)["pid"])
         self._started[pid] = (tuple(args), out, err)

@@ -8,6 +8,7 @@ from collections import Counter
 
 SEED_ENV = "VIDSEEK_CRASH_SEED"  # a longer soak: VIDSEEK_CRASH_CHAINS=5 VIDSEEK_CRASH_SEED=7
 CHAINS_ENV = "VIDSEEK_CRASH_CHAINS"
+FRAME_PASS = ("shots", "detections", "screen_text")
 
 
 def seeds() -> list[int]:
@@ -24,9 +25,14 @@ def pick_points(points: list[str], seed: int, stages: list[str] | None = None) -
     pass through NAME, drawn uniformly from the stage's passes in the baseline."""
     rng = random.Random(seed)
     order = list(dict.fromkeys(stage_of(p) for p in points))
+    last_framed = [s for s in order if s in FRAME_PASS][-1:]
     chosen: list[str] = []
     for stage in stages or order:
         passes = [p for p in points if stage_of(p) == stage]
+        if stage in FRAME_PASS and stage not in last_framed:
+            # the frame stages share one pass whose parts cover every frame once any of them
+            # has finished, so only the last of them may be cut after its finish
+            passes = [p for p in passes if not p.endswith(".finish")]
         if not passes:
             continue
         i = rng.randrange(len(passes))

@@ -190,8 +190,8 @@ class Agent:
         return self._run(None, question, saved.get("options"), on_event, config)
 
     def _thread_config(self, thread_id: str | None) -> tuple[dict[str, Any], list[Turn]]:
-        budget_steps = self.settings.agent.max_steps
-        config: dict[str, Any] = {"recursion_limit": 3 * budget_steps + 10}
+        steps = max(1, self.settings.agent.max_steps)  # as RunBudget counts them
+        config: dict[str, Any] = {"recursion_limit": 3 * steps + 10}
         if self.checkpointer is None:
             return config, []
         self.thread_id = thread_id or self.thread_id or new_thread_id(self.video_info.video_id)

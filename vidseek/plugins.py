@@ -50,6 +50,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str, str], ...] = (
     ("vidseek.builtin", "vidseek.tools.builtin", "register_tools"),
     ("vidseek.models", "vidseek.models.builtin_backends", "register_model_backends"),
     ("vidseek.servers", "vidseek.servers.backend", "register_model_backends"),
+    ("vidseek.testing", "vidseek.testing.backend", "register_model_backends"),
     ("vidseek.policies", "vidseek.agent.policies", "register_policies"),
     ("vidseek.loaders", "vidseek.scenarios.loaders", "register_scenario_loaders"),
     ("vidseek.serve", "vidseek.api.commands", "register_commands"),

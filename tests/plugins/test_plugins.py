@@ -27,7 +27,7 @@ def _plugin(**hooks) -> types.SimpleNamespace:
 
 def test_builtins_of_every_kind_register_through_the_hooks(settings) -> None:
     by_plugin = {r.plugin for r in plugins.registrations("register_model_backends")}
-    assert by_plugin == {"vidseek.models", "vidseek.servers"}
+    assert by_plugin == {"vidseek.models", "vidseek.servers", "vidseek.testing"}  # test: planner
     assert {"openai", "local", "metadata", "open_clip", "llama-server"} <= refs.BACKENDS
     assert refs.URL_BACKENDS == {
         "openai-compatible", "vllm", "llamacpp", "llama-server", "ollama", "generic"

@@ -146,6 +146,67 @@ class Agent:
             raise ConfigError("the question is empty; ask something about the video")
         if options is not None and len([o for o in options if str(o).strip()]) < 2:
             raise ConfigError("multiple-choice options need at least two non-empty options")
+        config, history = self._thread_config(thread_id)
+        start: AgentState = {
+            "question": question,
+            "options": list(options) if options else None,
+            "messages": [],
+            "history": history,
+            "step": 0,
+            "pending": [],
+            "results": [],
+            "final": None,
+            "policy": {},
+            "seen_calls": {},
+            "stop_reason": "",
+            "best_effort": False,
+            "error": None,
+        }
+        if self.interrupted() == question:  # the same question, cut off by a crash: continue it
+            return self._run(None, question, options, on_event, config)
+        return self._run(start, question, options, on_event, config)
+
+    def interrupted(self, thread_id: str | None = None) -> str | None:
+        """The question of this thread's run that a crash cut off (its last checkpoint still has
+        nodes to run), or None."""
+        tid = thread_id or self.thread_id
+        if self.checkpointer is None or tid is None:
+            return None
+        snap = self.graph.get_state({"configurable": {"thread_id": tid}})
+        if not snap.next:
+            return None
+        return str((snap.values or {}).get("question") or "") or None
+
+    def resume(
+        self, thread_id: str | None = None, on_event: Callable[[Event], None] | None = None
+    ) -> Answer:
+        """Finish the run a crash cut off, from its last checkpoint (tool calls already done are
+        not made again)."""
+        config, _ = self._thread_config(thread_id)
+        question = self.interrupted()
+        if question is None:
+            raise ConfigError(f"thread {self.thread_id} has no unfinished question to resume")
+        saved = self.graph.get_state(config).values or {}
+        return self._run(None, question, saved.get("options"), on_event, config)
+
+    def _thread_config(self, thread_id: str | None) -> tuple[dict[str, Any], list[Turn]]:
+        steps = max(1, self.settings.agent.max_steps)  # as RunBudget counts them
+        config: dict[str, Any] = {"recursion_limit": 3 * steps + 10}
+        if self.checkpointer is None:
+            return config, []
+        self.thread_id = thread_id or self.thread_id or new_thread_id(self.video_info.video_id)
+        config["configurable"] = {"thread_id": self.thread_id}
+        return config, self.history(self.thread_id)
+
+    def _run(
+        self,
+        start: AgentState | None,
+        question: str,
+        options: list[str] | None,
+        on_event: Callable[[Event], None] | None,
+        config: dict[str, Any],
+    ) -> Answer:
+        """Run the graph from ``start`` (None: from the thread's last checkpoint)."""
         bus = EventBus(self.on_event, on_event)
         budget = RunBudget.from_settings(self.settings.agent)
         trace = Trace()
@@ -170,27 +231,6 @@ class Agent:
             planner_sees_images=capabilities(planner).sees_images,
             on_token=self.on_token,
         )
-        config: dict[str, Any] = {"recursion_limit": 3 * budget.max_steps + 10}
-        history: list[Turn] = []
-        if self.checkpointer is not None:
-            self.thread_id = thread_id or self.thread_id or new_thread_id(self.video_info.video_id)
-            config["configurable"] = {"thread_id": self.thread_id}
-            history = self.history(self.thread_id)
-        start: AgentState = {
-            "question": question,
-            "options": list(options) if options else None,
-            "messages": [],
-            "history": history,
-            "step": 0,
-            "pending": [],
-            "results": [],
-            "final": None,
-            "policy": {},
-            "seen_calls": {},
-            "stop_reason": "",
-            "best_effort": False,
-            "error": None,
-        }
         bus.emit(
             "start",
             0,
@@ -199,9 +239,14 @@ class Agent:
             policy=self.policy.name,
             planner=getattr(planner, "ref", ""),
             thread_id=self.thread_id,
+            resumed=start is None,
         )
         t0 = time.monotonic()
-        state = self.graph.invoke(start, config, context=run)
+        # "sync": each step's checkpoint is on disk before the next step starts, so a killed
+        # process loses at most the step it was in (LangGraph's default writes in the background;
+        # without a checkpointer there is nothing to write, and langgraph 1.2 fails on "sync")
+        durable = {"durability": "sync"} if self.checkpointer is not None else {}
+        state = self.graph.invoke(start, config, context=run, **durable)
         ans = answer_from_state(state)
         trace.wall_s = round(time.monotonic() - t0, 3)
         trace.stop_reason = "finish" if state.get("final") else str(state.get("stop_reason") or "")

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from vidseek import killpoints
+
 log = logging.getLogger(__name__)
 
 EventKind = Literal["start", "thought", "tool_start", "tool_end", "notice", "answer", "error"]
@@ -41,6 +43,7 @@ class EventBus:
         self.history: list[Event] = []
 
     def emit(self, kind: EventKind, step: int, **data: Any) -> Event:
+        killpoints.reached(f"agent.{kind}")  # inert outside crash tests
         event = Event(kind, step, data)
         self.history.append(event)
         for sink in self.sinks:

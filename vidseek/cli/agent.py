@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from vidseek.cli.common import console, err_console, progress, settings_from
 from vidseek.config import Settings
@@ -86,7 +87,7 @@ def chat_cmd(
 ) -> None:
     """Interactive questions about a video; follow-ups stay in one saved thread."""
     from vidseek.agent import Agent
-    from vidseek.cli.agent_view import LiveView, chat_loop, resolve_video_arg
+    from vidseek.cli.agent_view import LiveView, chat_loop, print_answer, resolve_video_arg
 
     settings = agent_settings(ctx, policy, planner, max_steps)
     video = resolve_video_arg(video)
@@ -94,6 +95,10 @@ def chat_cmd(
         agent = Agent(video, settings, on_event=LiveView(console), sessions=True, progress=sink)
     with agent:
         agent.thread_id = thread or agent.new_thread()
+        cut_off = agent.interrupted()
+        if cut_off:  # the last run of this thread was killed: finish it before anything new
+            console.print(f"[dim]resuming the interrupted question:[/] {escape(cut_off)}")
+            print_answer(console, agent.resume())
         chat_loop(agent, console)
 
 

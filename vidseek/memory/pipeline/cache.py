@@ -94,7 +94,13 @@ class StageCache:
             self.art.write_json(f"{folder}/{name}.json", {"times": times, "rows": payload})
 
     def drop_parts(self, stage: str) -> None:
+        """Forget a stage's parts (folded into its output); the last one out removes ``parts/``."""
         self.art.remove(self.parts_folder(stage))
+        root = self.art.path("parts")
+        try:
+            root.rmdir()  # only when empty: another stage may still hold parts
+        except OSError:
+            pass
 
 
 @contextmanager

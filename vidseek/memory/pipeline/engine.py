@@ -168,6 +168,8 @@ class LocalEngine:
             name for name in FRAME_STAGES if not off[name] and job.cache.fresh(name, f"{name}.json")
         }
         stale = [name for name in FRAME_STAGES if not off[name] and name not in cached]
+        for name in cached:  # a kill between "done" and the clean-up leaves parts behind
+            job.cache.drop_parts(name)
         frame_pass = self.open_frame_pass(
             job, [make_frame_stage(n, job.settings, job.models, job.info) for n in stale]
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from vidseek import killpoints
 from vidseek.memory import stages as S
 from vidseek.memory.pipeline.context import StageOutcome, VideoJob
 from vidseek.memory.pipeline.segments import assemble_segments, assemble_timed_text
@@ -64,13 +65,17 @@ def run(job: VideoJob) -> StageOutcome:
         {t.id for t in texts},
         frames=job.settings.models.image_text_embedder is not None,
     )
+    killpoints.reached("write.pruned")
     store.upsert_segments(segments)
+    killpoints.reached("write.segment_rows")  # rows written, vectors not yet
     store.upsert_segment_vectors(with_text, seg_vecs, ref)
     store.upsert_timed_text(texts)
+    killpoints.reached("write.text_rows")
     store.upsert_timed_text_vectors(texts, txt_vecs, ref)
     progress.advance("write")
     dets = outputs.detections()
     store.delete_items(vid, detections=True)
+    killpoints.reached("write.detections_deleted")
     store.upsert_detections(vid, dets)
     progress.advance("write")
     times, emb, model = outputs.frame_embeddings()

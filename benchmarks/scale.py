@@ -15,8 +15,10 @@ machines needed for 10,000 video-hours per day.
 
     python benchmarks/scale.py --n 16                       # 2 CPUs (this machine)
     python benchmarks/scale.py --n 16 --extra-node-cpus 1   # head + a second node process
-    # a GPU machine (16 cores, 1 GPU): model actors on the GPU, CLIP frames on
-    python benchmarks/scale.py --n 64 --cpus 16 --gpus 1 --set models.image_text_embedder=open_clip:ViT-B-32/laion2b_s34b_b79k --set cluster.actor_gpus=0.5 --set models.device=cuda
+    # a GPU machine (16 cores, 1 GPU), one command: model actors on the GPU, CLIP frames on
+    # (random weights: throughput only; a real checkpoint with ?checkpoint=PATH)
+    python benchmarks/scale.py --n 64 --cpus 16 --gpus 1 \
+        --set models.image_text_embedder=random:clip-tiny --set cluster.actor_gpus=0.5
 
 The cluster is stopped by ending the process group this script started (never ``ray stop``,
 which would end every Ray on the machine).
@@ -204,11 +206,13 @@ def report(
     for stage, c in sorted(costs.items(), key=lambda kv: -kv[1]):
         print(f"  {stage:<12}{c:>8.3f}  {100 * c / total:5.1f}%")
     # the cluster's measured core-seconds per video-second, and machines for the daily volume
-    core_s = rw * cpus / video_s
+    cores = min(cpus, os.cpu_count() or cpus)  # logical Ray CPUs beyond the machine's cores
+    core_s = rw * cores / video_s
     need = DAY_HOURS * 3600 * core_s / (24 * 3600 * machine_cores)
     print(
-        f"\nray: {core_s:.2f} core-s per video-s -> {DAY_HOURS:,.0f} video-h/day needs "
-        f"{need:,.0f} machines of {machine_cores} cores at this clip length"
+        f"\nray: {core_s:.2f} core-s per video-s ({cores} cores) -> "
+        f"{DAY_HOURS:,.0f} video-h/day needs {need:,.0f} machines of {machine_cores} cores "
+        "at this clip length"
     )
 
 

@@ -56,7 +56,7 @@ t0 = time.perf_counter()
 reports = index_many([sys.argv[2]], load_settings(**overrides), progress=False)
 wall = time.perf_counter() - t0
 out = [{"video": str(r.info.path), "duration_s": r.info.duration_s, "seconds": r.seconds,
-        "stages": [[t.stage, t.seconds, t.video_s] for t in r.timings()]} for r in reports]
+        "stages": [[t.stage, t.wall_s, t.video_s] for t in r.timings()]} for r in reports]
 print("SCALE-JSON " + json.dumps({"index_wall_s": wall, "reports": out}))
 """
 
@@ -114,22 +114,26 @@ class Cluster:
     """A ``ray start --head --block`` (and optionally a second node) in process groups of their
     own, ended by their ids."""
 
-    def __init__(self, cpus: int, gpus: int, extra_cpus: int, tmp: Path) -> None:
+    def __init__(self, cpus: int, gpus: int, extra_cpus: int) -> None:
         self.port = free_port()
         self.procs: list[subprocess.Popen] = []
         ray = str(Path(sys.executable).with_name("ray"))
         common = ["--block", "--disable-usage-stats", f"--num-gpus={gpus}"]
         head = [ray, "start", "--head", f"--port={self.port}", f"--num-cpus={cpus}"]
         head += ["--include-dashboard=false", f"--ray-client-server-port={free_port()}"]
-        head += [f"--dashboard-agent-listen-port={free_port()}", f"--temp-dir={tmp}"]
-        self._start(head + common)
+        head += [f"--dashboard-agent-listen-port={free_port()}"]
         self.address = f"127.0.0.1:{self.port}"
-        self._wait_cpus(cpus)
-        if extra_cpus > 0:
-            node = [ray, "start", f"--address={self.address}", f"--num-cpus={extra_cpus}"]
-            node += [f"--dashboard-agent-listen-port={free_port()}"]
-            self._start(node + common)
-            self._wait_cpus(cpus + extra_cpus)
+        try:
+            self._start(head + common)
+            self._wait_cpus(cpus)
+            if extra_cpus > 0:
+                node = [ray, "start", f"--address={self.address}", f"--num-cpus={extra_cpus}"]
+                node += [f"--dashboard-agent-listen-port={free_port()}"]
+                self._start(node + common)
+                self._wait_cpus(cpus + extra_cpus)
+        except BaseException:
+            self.stop()
+            raise
 
     def _start(self, cmd: list[str]) -> None:
         log.info("%s", " ".join(cmd))
@@ -230,6 +234,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # a `ray start` cluster of Ray 2.60 checks the token in ~/.ray/auth_token; its clients
+    # (the probe, the driver in the child) must send it
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
     with tempfile.TemporaryDirectory(prefix="vs-scale-", dir="/tmp") as tmp_s:
         tmp = Path(tmp_s)
         folder = tmp / "clips"
@@ -238,10 +245,8 @@ def main() -> None:
         base: dict[str, Any] = {}
         for dotted in args.set:
             set_override(base, dotted)
-        local_settings = {**base, "data_dir": str(tmp / "local")}
-        local = run_child(local_settings, folder)
-        log.info("local engine: %.1f s", local[0])
-        cluster = Cluster(args.cpus, args.gpus, args.extra_node_cpus, tmp / "ray")
+        # the ray engine first: a cluster that does not come up ends the run early
+        cluster = Cluster(args.cpus, args.gpus, args.extra_node_cpus)
         try:
             ray_settings = {**base, "data_dir": str(tmp / "ray-data")}
             ray_settings["cluster"] = {
@@ -253,6 +258,9 @@ def main() -> None:
             log.info("ray engine: %.1f s", ray[0])
         finally:
             cluster.stop()
+        local_settings = {**base, "data_dir": str(tmp / "local")}
+        local = run_child(local_settings, folder)
+        log.info("local engine: %.1f s", local[0])
         report(len(clips), args.cpus + args.extra_node_cpus, local, ray, args.machine_cores)
 
 

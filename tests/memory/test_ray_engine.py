@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from vidseek.config import Settings
+from vidseek.errors import VidseekError
 
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'vidseek[cluster]')")
 
@@ -138,7 +139,7 @@ def test_ray_engine_gives_the_segments_of_the_local_engine(local_ray, local_refe
 
 
 def test_a_killed_worker_is_retried_and_nothing_is_lost_or_duplicated(
-    local_ray, local_reference, clips
+    local_ray, local_reference, clips, caplog
 ):
     from vidseek.media.listing import expand_video_paths
     from vidseek.memory.pipeline.ray_engine import RayEngine
@@ -148,8 +149,13 @@ def test_a_killed_worker_is_retried_and_nothing_is_lost_or_duplicated(
     root = ref_settings.data_dir.parent
     flag = root / "killed"
     settings = Settings(data_dir=root / "ray-killed", cluster={"engine": "ray"})
+    bogus = root / "not-a-video.mp4"  # bad input: reported in one line, the others still run
+    bogus.write_text("this is text, not a video")
     engine = RayEngine(settings, worker_sink=KillOnce(flag, task="captions"))
-    reports = engine.run_many(expand_video_paths([clips]))
+    reports: list = []
+    with pytest.raises(VidseekError, match="1 of 4 videos could not be indexed"):
+        engine.run_many([*expand_video_paths([clips]), bogus], on_report=reports.append)
+    assert f"{bogus}: " in caplog.text  # the bad file's own line names it
     pid, victim = flag.read_text().split("\n")[:2]  # a worker was killed mid-video ...
     assert int(pid) > 0 and Path(victim).parent == clips
     assert len(reports) == 3  # ... and its video was retried to the end

@@ -160,6 +160,8 @@ class Cluster:
         raise SystemExit(f"the Ray cluster at {self.address} did not come up with {cpus} CPUs")
 
     def stop(self) -> None:
+        """End the nodes, and the pointer to this cluster that ``ray start`` leaves behind (a
+        later ``ray.init()`` on the machine would try to join the dead cluster)."""
         for proc in reversed(self.procs):
             try:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -169,6 +171,12 @@ class Cluster:
                     os.killpg(proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+        current = Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster"
+        try:
+            if current.read_text().strip().endswith(f":{self.port}"):
+                current.unlink()
+        except OSError:
+            pass
 
 
 def stage_costs(runs: list[dict[str, Any]]) -> dict[str, float]:

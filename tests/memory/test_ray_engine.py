@@ -103,7 +103,7 @@ def local_reference(clips: Path, tmp_path_factory) -> tuple[Settings, dict]:
 @pytest.fixture(scope="module")
 def local_ray():
     """A private local Ray cluster with 2 CPUs for this module."""
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=200 * 2**20)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, object_store_memory=200 * 2**20)
     yield ray
     ray.shutdown()
 

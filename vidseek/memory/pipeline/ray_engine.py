@@ -81,7 +81,8 @@ class RayEngine:
             env = {k: os.environ[k] for k in _PASS_ENV if k in os.environ}
             try:
                 ray.init(
-                    address=c.ray_address,
+                    # "local": a new private Ray, even where `ray start` left one running
+                    address=c.ray_address or "local",
                     num_cpus=c.local_cpus if c.ray_address is None else None,
                     include_dashboard=False,
                     runtime_env={"env_vars": env} if env else None,
@@ -120,8 +121,12 @@ class RayEngine:
         """Close the store writer, stop the actors, and Ray itself when this engine started it."""
         ray = self.ray
         if self._writer is not None:
+            from ray.exceptions import RayError
+
             try:
                 ray.get(self._writer.close.remote())
+            except RayError as exc:  # a writer that died has nothing left to close
+                log.warning("the store writer could not be closed: %s", exc)
             finally:
                 ray.kill(self._writer)
                 self._writer = None
@@ -155,8 +160,8 @@ class RayEngine:
         videos finish. Errors as ``LocalEngine.run_many``: a single video's is raised as it is,
         with several each is logged and a summary error is raised at the end."""
         ray, c = self.ray, self.settings.cluster
-        self.connect()
         try:
+            self.connect()
             task = ray.remote(W.index_video).options(
                 num_cpus=c.task_cpus, max_retries=c.max_retries, retry_exceptions=False
             )

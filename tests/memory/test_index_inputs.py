@@ -31,7 +31,7 @@ def test_folders_expand_to_their_videos_once_in_order(tmp_path):
 
 def test_a_folder_without_videos_is_refused(tmp_path):
     _touch(tmp_path / "empty" / "readme.md")
-    with pytest.raises(VideoError, match="no videos in this folder"):
+    with pytest.raises(VideoError, match="is a directory with no videos in it"):
         expand_video_paths([tmp_path / "empty"])
 
 

@@ -4,6 +4,7 @@ broken one is reported by the engine, and the other videos still run)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,17 +28,20 @@ def expand_video_paths(paths: Sequence[str | Path]) -> list[Path]:
     """Files as given, folders as the videos under them (sorted, hidden folders skipped), each
     once and in order. A folder without videos is a ``VideoError`` (before any work starts)."""
     out: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
             found = _videos_in(path)
             if not found:
-                raise VideoError(path, f"no videos in this folder ({', '.join(VIDEO_SUFFIXES)})")
+                raise VideoError(
+                    path.absolute(),
+                    f"is a directory with no videos in it ({', '.join(VIDEO_SUFFIXES)})",
+                )
         else:
             found = [path]
         for p in found:
-            key = p.resolve()
+            key = os.path.realpath(p)  # never raises (a symlink loop is the engine's to report)
             if key not in seen:
                 seen.add(key)
                 out.append(p)

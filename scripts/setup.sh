@@ -34,7 +34,7 @@ $PIP install -q --upgrade "pip>=24" >/dev/null
 # torch first: these two releases work together with torchvision (open_clip and ultralytics need it)
 .venv/bin/python -c "import torch, torchvision" 2>/dev/null || \
   $PIP install -q "torch==2.14.1" "torchvision==0.29.1"
-$PIP install -q -e ".[offline,dev]"
+$PIP install -q -e ".[offline,dev,cluster]"
 if [ "${VIDSEEK_LLAMA_CPP:-0}" = 1 ]; then
   # llama-cpp-python has no Linux wheel: build it portable once (pip caches the wheel)
   CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $PIP install -q -e ".[llama-cpp]"

@@ -128,6 +128,32 @@ class ServeSettings(BaseModel):
     max_concurrent_asks: int = Field(8, description="questions answered at the same time")
 
 
+class ClusterSettings(BaseModel):
+    """Which engine runs the index stages, and the Ray cluster the ``ray`` engine uses
+    (``vidseek.memory.pipeline.ray_engine``); the local engine reads none of this."""
+
+    engine: Literal["local", "ray"] = Field(
+        "local", description="local: one video after the other in this process; ray: a cluster"
+    )
+    ray_address: str | None = Field(
+        None, description="None: start a private local Ray; 'auto': the running cluster; ray://..."
+    )
+    local_cpus: int | None = Field(None, description="CPUs of a private local Ray (None: all)")
+    videos_in_flight: int = Field(
+        0, description="videos indexed at the same time (back-pressure); 0 = the cluster's CPUs"
+    )
+    task_cpus: float = Field(1.0, description="CPUs a video's task holds (decode, speech, OCR)")
+    model_actors: int = Field(1, description="actors per model role (each holds the model once)")
+    actor_cpus: float = Field(0.0, description="CPUs reserved per model actor")
+    actor_gpus: float = Field(0.0, description="GPUs per model actor (1 on a GPU machine)")
+    max_retries: int = Field(3, description="times a video is retried when its worker dies")
+    store_writer: Literal["actor", "direct"] = Field(
+        "actor",
+        description="actor: every store write goes through one writer actor (embedded store); "
+        "direct: each worker opens the store (a store that is safe with many writers)",
+    )
+
+
 PROFILE_MODELS: dict[str, dict[str, Any]] = {
     "offline": {},
     "openai": {
@@ -169,6 +195,7 @@ class Settings(BaseSettings):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     tools: ToolSettings = Field(default_factory=ToolSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @classmethod
     def settings_customise_sources(

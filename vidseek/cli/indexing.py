@@ -15,6 +15,11 @@ from vidseek.fmt import mmss
 from vidseek.pathnames import printable
 
 
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 class Granularity(StrEnum):
     clip = "clip"
     shot = "shot"
@@ -23,16 +28,34 @@ class Granularity(StrEnum):
 
 def index_cmd(
     ctx: typer.Context,
-    videos: list[Path] = typer.Argument(..., help="Video files to index (or to finish / update)."),
+    videos: list[Path] = typer.Argument(
+        ..., help="Video files or folders (every video under them) to index, finish or update."
+    ),
     show_progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Show progress (bars, or lines without a terminal)."
     ),
     profile: str | None = typer.Option(None, "--profile", help="offline | openai | local-gpu"),
+    engine: Engine | None = typer.Option(
+        None, "--engine", help="local (default): in this process; ray: on a Ray cluster."
+    ),
+    ray_address: str | None = typer.Option(
+        None,
+        "--ray-address",
+        help="With --engine ray: 'auto' joins the running cluster, ray://HOST:PORT a remote one; "
+        "unset starts a private local Ray.",
+    ),
 ) -> None:
     """Index videos: a killed run resumes, and changed settings recompute only what they affect."""
     from vidseek.memory.builder import index_many
 
-    settings = settings_from(ctx, profile=profile)
+    cluster = {}
+    if engine is not None:
+        cluster["engine"] = engine.value
+    if ray_address is not None:
+        cluster["ray_address"] = ray_address
+    settings = settings_from(ctx, profile=profile, **({"cluster": cluster} if cluster else {}))
+    if ray_address is not None and settings.cluster.engine != "ray":
+        raise typer.BadParameter("--ray-address needs --engine ray", param_hint="--ray-address")
 
     def show(report: Any) -> None:
         console.print(

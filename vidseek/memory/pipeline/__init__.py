@@ -10,7 +10,8 @@ stages downstream of it (``plan``). A killed run resumes: finished stages are sk
 stages keep their per-chunk parts and captions their per-clip rows (``cache``). The stage bodies
 are units with explicit inputs and outputs (``frame_stages``, ``speech``, ``captions``,
 ``summaries``, ``segments``, ``write``); an engine runs them (``engine.LocalEngine``: one video at
-a time in this process). Progress goes to a ``vidseek.progress`` sink.
+a time in this process; ``ray_engine.RayEngine``: many videos on a Ray cluster, selected by
+``settings.cluster.engine``). Progress goes to a ``vidseek.progress`` sink.
 """
 
 from __future__ import annotations
@@ -93,17 +94,27 @@ def index_many(
     progress: ProgressSink | bool | None = None,
     on_report: Callable[[BuildReport], None] | None = None,
 ) -> list[BuildReport]:
-    """Index several videos one after the other with shared models; a video that fails with a
-    vidseek error is reported and the others still run (the first error is raised at the end)."""
+    """Index several videos (a folder stands for every video under it) with the engine that
+    ``settings.cluster.engine`` names: ``local`` one after the other with shared models, ``ray``
+    on a Ray cluster (``ray_engine``; ``models`` are then loaded by the cluster). A video that
+    fails with a vidseek error is reported and the others still run (an error is raised at the
+    end)."""
     from vidseek.config import load_settings
+    from vidseek.media.listing import expand_video_paths
+
+    settings = settings or load_settings()
+    paths = expand_video_paths(videos)
+    sink = resolve_sink(progress)
+    if settings.cluster.engine == "ray":
+        from vidseek.memory.pipeline.ray_engine import RayEngine
+
+        return RayEngine(settings, sink).run_many(paths, on_report)
     from vidseek.memory.store import SegmentStore
     from vidseek.models.hub import ModelHub
 
-    settings = settings or load_settings()
     hub = models or ModelHub(settings)
     store = SegmentStore(settings)
     try:
-        engine = LocalEngine(settings, hub, store, resolve_sink(progress))
-        return engine.run_many(videos, on_report)
+        return LocalEngine(settings, hub, store, sink).run_many(paths, on_report)
     finally:
         store.close()

@@ -52,8 +52,8 @@ def _make_clip(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def relations_index(tmp_path_factory):
-    """(settings, VideoIndex) of the clip, indexed with the offline models (no detector: no one
-    is in the picture, and it keeps the indexing short)."""
+    """(settings, VideoIndex) of the clip, indexed with the offline models; no detector (no one
+    is in the picture) and OCR every 2 s, to keep the indexing short."""
     from vidseek.config import Settings
     from vidseek.memory.builder import index
 
@@ -61,6 +61,7 @@ def relations_index(tmp_path_factory):
     video = _make_clip(folder)
     settings = Settings(data_dir=folder / "data")
     settings.models.detector = None
+    settings.index.ocr_fps = 0.5  # every sign stays up 3 s or more: read at least once
     return settings, index(video, settings, progress=False)
 
 
@@ -196,6 +197,11 @@ def test_question_forms_are_recognised() -> None:
     after = recognise("What was written on screen just before the door code was announced?")
     assert after and after.kind == "around" and after.relation == "before"
     assert after.events[0].channels == ["speech"]
+    quoted = recognise("How many times does the sign 'NO ENTRY' appear?")
+    assert quoted and quoted.events[0].what == "NO ENTRY"
+    assert quoted.events[0].channels == ["screen_text"]
+    apostrophes = recognise("How many times is this week's visitors' parking permit mentioned?")
+    assert apostrophes and "parking permit" in apostrophes.events[0].what
     during = recognise("Which room is shown in the caption while the woman is speaking?")
     assert during and during.relation == "during"
     for plain in (

@@ -34,7 +34,7 @@ CHANNEL_WORDS = frozenset(
     "sign signs saying says said say announcement announcements announced announce message "
     "messages on screen onscreen caption captions shown show shows displayed display appears "
     "appear appeared written reads read text spoken heard mentioned mention banner label "
-    "notice time times".split()
+    "notice time times word words phrase".split()
 )
 _WORD = re.compile(r"[a-z]+|\d+")
 

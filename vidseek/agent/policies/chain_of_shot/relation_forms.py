@@ -96,9 +96,17 @@ def _clean(phrase: str) -> str:
     return " ".join(phrase.split())
 
 
+# "double", “curly” or 'single' quotes (single ones only at word edges: "this week's permit")
+_QUOTED = re.compile(r"[\"“]([^\"”]{2,120})[\"”]|(?<![\w])'([^']{2,120})'(?![\w])")
+
+
 def _event(phrase: str) -> Event | None:
+    """The phrase to look for: the quoted words when it quotes some ("the word 'closed'"), else
+    the whole phrase (matching ignores its stop words and channel words)."""
     phrase = _clean(phrase)
-    return Event(phrase, channels_of(phrase)) if content_words(phrase) else None
+    quoted = _QUOTED.search(phrase)
+    what = (quoted.group(1) or quoted.group(2)).strip() if quoted else phrase
+    return Event(what, channels_of(phrase)) if content_words(what) else None
 
 
 def _split_pair(text: str) -> list[str]:

@@ -89,6 +89,13 @@ def test_count_tool_counts_distinct_announcements_not_distractors(relations_inde
     assert all(_near(s, t) for s, t in zip(starts, OFFSETS["reminder"], strict=True)), starts
     assert all(f.kind == "speech" and "fire" in f.text.lower() for f in res.findings)
     assert not any("drill" in f.text.lower() for f in res.findings)  # the distractor
+    assert res.data["near_misses"] == []
+    # a sentence with half the words is no occurrence, but it is reported as a near miss
+    half = CountOccurrences().invoke(
+        {"what": "the door code for the north lab", "channels": ["speech"]}, _ctx(settings, vindex)
+    )
+    assert half.data["count"] == 0 and len(half.data["near_misses"]) == 1, half.data
+    assert _near(half.data["near_misses"][0]["start_s"], OFFSETS["door"])
     # something never said: zero occurrences, said so
     none = CountOccurrences().invoke({"what": "the swimming pool reopens"}, _ctx(settings, vindex))
     assert none.data["count"] == 0 and "No occurrence" in none.text

@@ -33,6 +33,7 @@ from vidseek.tools.occurrences import (
 Channel = Literal["speech", "screen_text", "detection"]
 TEXT_CHANNELS: tuple[Channel, ...] = ("speech", "screen_text")
 MIN_MATCH = 0.6  # share of the asked phrase's content words a row must contain to count
+NEAR_MATCH = 0.4  # below MIN_MATCH but this close: maybe an occurrence the ASR or OCR garbled
 SEARCH_DEPTH = 60  # rows fetched per channel before matching (more than any count asked)
 DEFAULT_GAP_S = 3.0  # one occurrence: a sentence split by the ASR, a sign read in a few frames
 CHANNEL_LABEL = {"speech": "speech", "screen_text": "on-screen text", "detection": "detections"}
@@ -149,7 +150,18 @@ class CountOccurrences(RelationTool):
 
     def run(self, args: CountArgs, ctx: ToolContext) -> ToolResult:
         tr = span_arg(ctx, args.time_range)
-        occ = group_occurrences(matching_hits(ctx, args.what, args.channels, tr), args.min_gap_s)
+        found = matching_hits(ctx, args.what, args.channels, tr, NEAR_MATCH)
+        occ = group_occurrences([h for h in found if h.match >= MIN_MATCH], args.min_gap_s)
+        # rows that nearly state it, away from every occurrence: the count may be short
+        near = group_occurrences(
+            [
+                h
+                for h in found
+                if h.match < MIN_MATCH
+                and not any(o.start_s - args.min_gap_s <= h.start_s <= o.end_s for o in occ)
+            ],
+            args.min_gap_s,
+        )
         where = _where(args.channels, tr)
         data = {
             "what": args.what,
@@ -157,6 +169,7 @@ class CountOccurrences(RelationTool):
             "min_gap_s": args.min_gap_s,
             "count": len(occ),
             "occurrences": [occurrence_row(o) for o in occ],
+            "near_misses": [occurrence_row(o) for o in near],
         }
         if not occ:
             return ToolResult(headline=[f"No occurrence of '{args.what}' in {where}."], data=data)
@@ -169,7 +182,13 @@ class CountOccurrences(RelationTool):
             f"{n} distinct occurrence{'s' if n > 1 else ''} of '{args.what}' in {where} "
             f"(hits starting within {args.min_gap_s:g} s merged), in time order:"
         )
-        return ToolResult(headline=[headline], findings=findings, data=data)
+        notes = [
+            f"{len(near)} more stretch(es) nearly state it (a garbled reading?): "
+            + ", ".join(fmt_span(o.start_s, o.end_s) for o in near)
+        ]
+        return ToolResult(
+            headline=[headline], findings=findings, notes=notes if near else [], data=data
+        )
 
 
 # --- ordering ------------------------------------------------------------------------------------

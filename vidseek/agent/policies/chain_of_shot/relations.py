@@ -149,11 +149,18 @@ def _count(data: dict[str, Any], options: list[str], can_see: bool) -> Result:
     occ = list(data.get("occurrences") or [])
     what, channels = str(data.get("what", "")), list(data.get("channels") or [])
     if not occ:
+        near = list(data.get("near_misses") or [])
         text = (
             f"I could not find '{what}' in the {_where(channels)}, so I cannot count it"
             f"{_cannot_see(channels, can_see)}."
         )
-        return text, [], ABSTAIN, None
+        if near:  # abstain, but say where something close was found
+            text += " Something close was found at " + ", ".join(_span(o) for o in near) + "."
+        spans = [
+            {"start_s": o["start_s"], "end_s": o["end_s"], "why": f"nearly states: {what}"}
+            for o in near
+        ]
+        return text, spans, ABSTAIN, None
     n = len(occ)
     evidence = [
         {"start_s": o["start_s"], "end_s": o["end_s"], "why": f"occurrence {i} of {n}: {what}"}
@@ -161,7 +168,9 @@ def _count(data: dict[str, Any], options: list[str], can_see: bool) -> Result:
     ]
     at = ", ".join(_span(o) for o in occ)
     text = f"{n} time{'s' if n > 1 else ''} (at {at})"
+    # sure only when every occurrence states it clearly and nothing else nearly does
     strong = all(float(o.get("match", 0)) >= STRONG_MATCH for o in occ)
+    strong = strong and not data.get("near_misses")
     if not options:
         return text, evidence, SURE if strong else UNSURE, None
     stating = [k for k, o in enumerate(options) if str(n) in tokens(o)]

@@ -323,6 +323,8 @@ class FindAround(RelationTool):
             fetch = ctx.index.speech_in if channel == "speech" else ctx.index.screen_text_in
             gap = 0.5 if channel == "speech" else 1.5 / max(ctx.settings.index.ocr_fps, 1e-3)
             for g in merge_timed(sorted(fetch(lo, hi), key=lambda r: r.start_s), gap):
+                if coverage(args.anchor, g["text"]) >= MIN_MATCH:
+                    continue  # the anchor itself (or another reading of it)
                 match = coverage(args.target, g["text"]) if args.target else 0.0
                 rows.append(Hit(g["start_s"], g["end_s"], channel, g["text"], match))
         near = around(a, rows, args.relation, args.window_s)

@@ -183,13 +183,27 @@ def test_chain_of_shot_answers_what_was_said_right_after_a_sign(relations_index)
 def test_an_occurrence_that_cannot_be_found_is_not_guessed(relations_index) -> None:
     settings, vindex = relations_index
     agent, _ = _agent(settings, vindex)
+    # an event only pixels could show: "cannot see", and no option is read from the answer's
+    # text, although it names what it looked for (the option's own words)
+    opts = [
+        "The announcement of the door code",
+        "A photograph of a dog",
+        "A sign saying GATE 4 CLOSED",
+    ]
     with agent:
         ans = agent.ask(
             "How many times is the reminder about the swimming pool announced?",
             ["1", "2", "3", "4"],
         )
+        seen = agent.ask("Which of these happens first in the video?", opts)
     assert ans.choice is None and "could not find" in ans.answer.lower(), ans.answer
     assert ans.confidence < 0.3
+    ans = seen
+    assert ans.answer.startswith("I cannot see this") and ans.choice is None, ans.answer
+    assert "photograph of a dog" in ans.answer and ans.confidence < 0.3
+    assert _overlaps(ans.evidence[0], OFFSETS["gate"]) and _overlaps(
+        ans.evidence[1], OFFSETS["door"]
+    )
 
 
 def test_question_forms_are_recognised() -> None:
@@ -218,3 +232,15 @@ def test_question_forms_are_recognised() -> None:
         "How many people are in the room?",
     ):
         assert recognise(plain, ["A thing", "Another thing"]) is None, plain
+
+
+def test_no_option_is_read_from_an_answer_that_declines() -> None:
+    from vidseek.agent.answer import normalise_choice
+
+    opts = ["1", "2", "3"]
+    declined = (
+        "I could not find this in the video: no speech states 'gate 2', so I cannot count it."
+    )
+    assert normalise_choice(None, declined, opts) is None
+    assert normalise_choice("B", declined, opts) == "B"  # an explicit letter still counts
+    assert normalise_choice(None, "It was said 2 times", opts) == "B"  # as before otherwise

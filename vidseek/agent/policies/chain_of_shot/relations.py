@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from vidseek.agent.answer import LETTERS, options_of
+from vidseek.agent.answer import DECLINING, LETTERS, options_of
 from vidseek.agent.messages import assistant_message
 from vidseek.agent.policies.chain_of_shot import answering
 from vidseek.agent.policies.chain_of_shot.evidence import Item
@@ -139,10 +139,15 @@ def finish(
 Result = tuple[str, list[dict[str, Any]], float, str | None]
 
 
-def _cannot_see(channels: Sequence[str], can_see: bool) -> str:
-    if can_see or "detection" not in channels:
-        return ""
-    return " (this profile cannot see pixels: only speech, on-screen text and detected classes)"
+NOT_FOUND, CANNOT_SEE = DECLINING
+
+
+def _decline(channels: Sequence[str], can_see: bool) -> str:
+    """How an abstention begins: "cannot see" when what was missed may only show in pixels and
+    no model here looks at them, else "could not find"."""
+    if not can_see and "detection" in channels:
+        return f"{CANNOT_SEE} (this profile reads only speech, on-screen text and detected classes)"
+    return NOT_FOUND
 
 
 def _count(data: dict[str, Any], options: list[str], can_see: bool) -> Result:
@@ -151,8 +156,8 @@ def _count(data: dict[str, Any], options: list[str], can_see: bool) -> Result:
     if not occ:
         near = list(data.get("near_misses") or [])
         text = (
-            f"I could not find '{what}' in the {_where(channels)}, so I cannot count it"
-            f"{_cannot_see(channels, can_see)}."
+            f"{_decline(channels, can_see)}: no {_where(channels)} states '{what}', so I cannot "
+            "count it."
         )
         if near:  # abstain, but say where something close was found
             text += " Something close was found at " + ", ".join(_span(o) for o in near) + "."
@@ -175,7 +180,7 @@ def _count(data: dict[str, Any], options: list[str], can_see: bool) -> Result:
         return text, evidence, SURE if strong else UNSURE, None
     stating = [k for k, o in enumerate(options) if str(n) in tokens(o)]
     if len(stating) != 1:
-        return f"{text}; no option says {n}", evidence, LOW, None
+        return f"{NOT_FOUND} among the options: {text}; no option says {n}", evidence, LOW, None
     k = stating[0]
     return f"{options[k]} ({text})", evidence, SURE if strong else UNSURE, LETTERS[k]
 
@@ -197,8 +202,8 @@ def _order(data: dict[str, Any], options: list[str], info: dict[str, Any], can_s
         lost = ", ".join(f"'{events[i]['what']}'" for i in missing)
         where = sorted({c for i in missing for c in events[i].get("channels") or []})
         text = (
-            f"I could not find {lost} in the {_where(where)}{_cannot_see(where, can_see)}, so I "
-            f"cannot tell the order" + (f" (found {found})" if found else "") + "."
+            f"{_decline(where, can_see)}: no {_where(where)} states {lost}, so I cannot tell the "
+            "order" + (f" (found {found})" if found else "") + "."
         )
         return text, evidence, ABSTAIN, None
     wanted = order[-1] if info.get("latest") else order[0]
@@ -223,7 +228,7 @@ def _order(data: dict[str, Any], options: list[str], info: dict[str, Any], can_s
     ]
     best = max(range(len(options)), key=lambda k: scores[k])
     if scores[best] <= 0 or ONLY_ONE.search(options[best]):
-        return f"In order: {statement}; no option says so", evidence, LOW, None
+        return f"{NOT_FOUND} among the options: in order, {statement}", evidence, LOW, None
     return f"{options[best]} ({statement})", evidence, conf, LETTERS[best]
 
 
@@ -264,8 +269,8 @@ def _around(
     }
     if not items:
         text = (
-            f"I found '{data.get('anchor')}' at {_span(anchor)} but nothing said or written "
-            f"{data.get('relation')} it."
+            f"{NOT_FOUND}: '{data.get('anchor')}' is at {_span(anchor)}, but nothing is said "
+            f"or written {data.get('relation')} it."
         )
         return text, [anchor_ev], ABSTAIN, None
     if options:  # the nearest item that states exactly one option settles it

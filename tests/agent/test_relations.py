@@ -167,6 +167,26 @@ def test_chain_of_shot_answers_an_order_question_from_the_index(relations_index)
     assert planner.requests == []
 
 
+def test_chain_of_shot_answers_before_or_after_questions(relations_index) -> None:
+    settings, vindex = relations_index
+    agent, planner = _agent(settings, vindex)
+    with agent:
+        which = agent.ask(
+            "Is the door code announced before or after the sign saying that lot B is full?",
+            ["After it", "At the same time", "Before it"],
+        )
+        yes_no = agent.ask(
+            "Does the sign saying lot B is full appear before the announcement of the door code?",
+            ["Yes", "No"],
+        )
+    assert which.choice == "C" and which.answer.startswith("Before it"), which.answer
+    assert yes_no.choice == "B" and "No, after" in yes_no.answer, yes_no.answer
+    assert _overlaps(which.evidence[0], OFFSETS["door"]) and _overlaps(
+        which.evidence[1], OFFSETS["lot"]
+    )
+    assert planner.requests == []
+
+
 def test_chain_of_shot_answers_what_was_said_right_after_a_sign(relations_index) -> None:
     settings, vindex = relations_index
     agent, planner = _agent(settings, vindex)
@@ -223,6 +243,10 @@ def test_question_forms_are_recognised() -> None:
     assert quoted.events[0].channels == ["screen_text"]
     apostrophes = recognise("How many times is this week's visitors' parking permit mentioned?")
     assert apostrophes and "parking permit" in apostrophes.events[0].what
+    compare = recognise("Is the door code announced before or after the sign about lot B?")
+    assert compare and compare.kind == "order" and compare.compare == "either"
+    assert [e.channels for e in compare.events] == [["speech"], ["screen_text"]]
+    assert recognise("Is the delivery code 4792?") is None
     during = recognise("Which room is shown in the caption while the woman is speaking?")
     assert during and during.relation == "during"
     for plain in (

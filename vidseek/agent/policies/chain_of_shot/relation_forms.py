@@ -51,6 +51,13 @@ _AROUND = re.compile(
     r"(after|before|while|during)\b\s+(.+)$",
     re.I | re.S,
 )
+# "is X said before or after Y?", "does X come before Y?"
+_COMPARE = re.compile(
+    r"^\s*(?:is|was|are|were|does|did|do)\s+(.+?)\s+(?:(come|happen|appear|occur|said|shown|"
+    r"announced|heard|displayed|read|written)\s+)?(before|after)\s+(?:or\s+(?:before|after)\s+)?"
+    r"(.+)$",
+    re.I | re.S,
+)
 SAME_MOMENT = re.compile(r"\b(same (?:moment|time)|both|simultaneous\w*|together|at once)\b", re.I)
 ONLY_ONE = re.compile(
     r"\b(only one|neither|never|not (?:in|shown|said|happen)|does not|doesn't)\b", re.I
@@ -73,6 +80,7 @@ class RelationAsk:
     events: list[Event]
     latest: bool = False  # order: the question asks which comes last
     from_options: bool = False  # order: the events are the options
+    compare: str = ""  # order: "before"/"after" asked of the first event ("either": which one)
     relation: str = "after"  # around: where the target lies relative to the anchor
     target: Event | None = None  # around: what is wanted
 
@@ -150,6 +158,16 @@ def recognise(question: str, options: list[str] | None = None) -> RelationAsk | 
         if not rest and len(events) >= 2 and all(events):
             return RelationAsk("order", [e for e in events if e], latest, from_options=True)
         return None
+    m = _COMPARE.match(q)
+    if m:
+        first = _event(m.group(1))
+        if first is not None and m.group(2):  # "the code is *announced* before...": speech
+            first.channels = channels_of(f"{m.group(1)} {m.group(2)}")
+        pair = [first, _event(m.group(4))]
+        either = re.search(r"\bbefore or after\b|\bafter or before\b", q, re.I)
+        if all(pair):
+            compare = "either" if either else m.group(3).lower()
+            return RelationAsk("order", [e for e in pair if e], compare=compare)
     m = _AROUND.match(q)
     if m:
         target, rel, anchor = m.group(2), m.group(3).lower(), m.group(4)

@@ -8,6 +8,7 @@ chain (what it asks about may still be found by searching for it alone)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,7 +80,12 @@ def plan(
     call = _tool_call(run, ask) if ask else None
     if ask is None or call is None:
         return None
-    pol["relation"] = {"kind": ask.kind, "latest": ask.latest, "from_options": ask.from_options}
+    pol["relation"] = {
+        "kind": ask.kind,
+        "latest": ask.latest,
+        "from_options": ask.from_options,
+        "compare": ask.compare,
+    }
     pol["phase"] = "relation"
     text = f"A {ask.kind} question: computing it from the timed findings."
     run.bus.emit("thought", step, text=text)
@@ -211,6 +217,8 @@ def _order(data: dict[str, Any], options: list[str], info: dict[str, Any], can_s
     statement = " then ".join(f"'{events[i]['what']}' ({_span(events[i]['first'])})" for i in order)
     strong = all(float(events[i]["first"].get("match", 0)) >= STRONG_MATCH for i in order)
     conf = SURE if strong else UNSURE
+    if info.get("compare"):
+        return _compare(data, options, str(info["compare"]), statement, evidence, conf)
     if not options:
         return f"In order: {statement}", evidence, conf, None
     if info.get("from_options"):
@@ -230,6 +238,50 @@ def _order(data: dict[str, Any], options: list[str], info: dict[str, Any], can_s
     if scores[best] <= 0 or ONLY_ONE.search(options[best]):
         return f"{NOT_FOUND} among the options: in order, {statement}", evidence, LOW, None
     return f"{options[best]} ({statement})", evidence, conf, LETTERS[best]
+
+
+_WORDS_FOR = {
+    "before": re.compile(r"\b(before|first|earlier)\b", re.I),
+    "after": re.compile(r"\b(after|later|second)\b", re.I),
+    "during": SAME_MOMENT,
+}
+
+
+def _compare(
+    data: dict[str, Any],
+    options: list[str],
+    asked: str,
+    statement: str,
+    evidence: list[dict[str, Any]],
+    conf: float,
+) -> Result:
+    """ "Is X before or after Y?" / "Does X come before Y?": where X's first occurrence lies
+    relative to Y's, as the option that says so (or yes/no)."""
+    x, y = (data["events"][i]["first"] for i in (0, 1))
+    if x["start_s"] < y["end_s"] and y["start_s"] < x["end_s"]:
+        actual = "during"
+    else:
+        actual = "before" if x["start_s"] < y["start_s"] else "after"
+    said = f"{actual} ({statement})"
+    if asked in ("before", "after"):
+        yes = actual == asked
+        said = ("Yes, " if yes else "No, ") + said
+        pick = [k for k, o in enumerate(options) if re.match(r"\s*(yes|no)\b", o, re.I)]
+        pick = [k for k in pick if options[k].strip().lower().startswith("yes" if yes else "no")]
+    else:
+        pick = []
+    if not pick:
+        pick = [
+            k
+            for k, o in enumerate(options)
+            if _WORDS_FOR[actual].search(o)
+            and not any(_WORDS_FOR[w].search(o) for w in _WORDS_FOR if w != actual)
+        ]
+    if not options:
+        return said, evidence, conf, None
+    if len(pick) != 1:
+        return f"{NOT_FOUND} among the options: {said}", evidence, LOW, None
+    return f"{options[pick[0]]} ({said})", evidence, conf, LETTERS[pick[0]]
 
 
 def _option_of_event(options: list[str], what: str) -> int:

@@ -38,6 +38,14 @@ GOOD = {
     "count_objects": {"name": "person"},
     "list_shots": {},
     "split_shot": {"shot_id": "fakevid:shot:000002", "parts": 2},
+    "count_occurrences": {"what": "access code for the north laboratory", "channels": ["speech"]},
+    "order_events": {
+        "events": [
+            {"what": "EXIT sign", "channels": ["screen_text"]},
+            {"what": "access code north laboratory", "channels": ["speech"]},
+        ]
+    },
+    "find_around": {"anchor": "EXIT", "anchor_channels": ["screen_text"], "target": "welcome"},
     "finish": {"answer": "3815", "confidence": 0.9, "evidence": [{"start_s": 40, "end_s": 44}]},
 }
 
@@ -58,6 +66,12 @@ def test_every_builtin_declares_a_role() -> None:
         "caption_range",
     }
     assert TOOLS["inspect_frames"].needs_vision and not TOOLS["caption_range"].needs_vision
+    relate = {n: t.relation for n, t in TOOLS.items() if t.role == "relate"}
+    assert relate == {
+        "count_occurrences": "count",
+        "order_events": "order",
+        "find_around": "around",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(GOOD))

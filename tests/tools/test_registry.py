@@ -16,7 +16,8 @@ from vidseek.tools.hookspecs import hookimpl
 
 BUILTINS = [
     "video_overview", "search_segments", "inspect_frames", "zoom", "caption_range", "find_objects",
-    "count_objects", "list_shots", "split_shot", "search_speech", "search_screen_text", "finish",
+    "count_objects", "list_shots", "split_shot", "search_speech", "search_screen_text",
+    "count_occurrences", "order_events", "find_around", "finish",
 ]  # fmt: skip
 
 

@@ -82,9 +82,17 @@ def format_question(question: str, options: list[str] | None) -> str:
     return "\n".join(lines)
 
 
+# how an answer that declines begins (the same openings as the answer step's abstentions): no
+# option letter is read from its text, which names what was searched for
+DECLINING = ("I could not find this in the video", "I cannot see this")
+
+
 def normalise_choice(choice: str | None, answer: str, options: list[str] | None) -> str | None:
-    """The option letter: the given one if valid, else one read from the answer text."""
+    """The option letter: the given one if valid, else one read from the answer text (never from
+    an answer that declines)."""
     if not options:
+        return None
+    if not choice and (answer or "").startswith(DECLINING):
         return None
     letters = LETTERS[: len(options)]
     if choice:

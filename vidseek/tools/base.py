@@ -15,6 +15,9 @@ Roles and what a policy may rely on:
   returns findings best first; ``finds`` names their kinds (``speech``, ``screen_text``...).
 - ``look``: ``look_calls(spans, question)`` gives the calls that look closer at the spans;
   ``needs_vision`` says whether it is only useful when a vision model can see.
+- ``relate``: ``relation`` says which question it answers (``count``: takes ``what``; ``order``:
+  takes ``events`` of ``{what, channels}``; ``around``: takes ``anchor``, ``relation``, ``target``);
+  its ``data`` carries the computed result (count, order, items next to the anchor).
 - ``finish``: takes ``answer``, ``evidence`` (spans), ``confidence`` and ``choice``; ends the run.
 - ``other``: anything else (the planner may still call it by name).
 """

@@ -11,8 +11,8 @@ Rendering lives here only: ``render`` writes a tool's result for the planner's c
 
 Every tool class declares a ``role`` (``ROLES``) so a policy can choose tools by what they do:
 ``overview`` (the map of the whole video), ``search`` (finds moments for a query; accepts
-``query`` and ``top_k``), ``look`` (a closer look at given spans), ``finish`` (ends the run) and
-``other``.
+``query`` and ``top_k``), ``look`` (a closer look at given spans), ``relate`` (counts, orders or
+relates occurrences in time; its ``relation`` says which), ``finish`` (ends the run) and ``other``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 from vidseek.fmt import one_line
 
-Role = Literal["overview", "search", "look", "finish", "other"]
-ROLES: tuple[Role, ...] = ("overview", "search", "look", "finish", "other")
+Role = Literal["overview", "search", "look", "relate", "finish", "other"]
+ROLES: tuple[Role, ...] = ("overview", "search", "look", "relate", "finish", "other")
 
 FindingKind = Literal[
     "speech",  # a transcribed sentence

@@ -10,6 +10,7 @@ from vidseek.tools.builtin.finish import Finish
 from vidseek.tools.builtin.look import CaptionRange, InspectFrames, Zoom
 from vidseek.tools.builtin.objects import CountObjects, FindObjects
 from vidseek.tools.builtin.overview import VideoOverview
+from vidseek.tools.builtin.relations import CountOccurrences, FindAround, OrderEvents
 from vidseek.tools.builtin.search import SearchScreenText, SearchSegments, SearchSpeech
 from vidseek.tools.builtin.shots import ListShots, SplitShot
 from vidseek.tools.hookspecs import hookimpl
@@ -26,6 +27,9 @@ BUILTIN_TOOLS = (
     SplitShot,
     SearchSpeech,
     SearchScreenText,
+    CountOccurrences,
+    OrderEvents,
+    FindAround,
     Finish,
 )
 

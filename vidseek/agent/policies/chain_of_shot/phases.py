@@ -10,7 +10,7 @@ from typing import Any, Literal, TypedDict, cast
 from vidseek.agent.answer import options_of
 from vidseek.agent.guard import copied_from_video, video_text
 from vidseek.agent.messages import assistant_message, call_signature, video_text_note
-from vidseek.agent.policies.chain_of_shot import answering
+from vidseek.agent.policies.chain_of_shot import answering, relations
 from vidseek.agent.policies.chain_of_shot.evidence import (
     Item,
     candidates,
@@ -31,7 +31,7 @@ CONFIDENCE = {1: 0.3, 2: 0.6, 3: 0.9}
 SEARCH_TOP_K = 3
 LOOK_PAD_S = 1.0  # a closer look widens each selected span by this much on each side
 
-Phase = Literal["glance", "key_info", "select", "answer", "done"]
+Phase = Literal["glance", "relation", "key_info", "select", "answer", "done"]
 
 
 class Span(TypedDict):
@@ -47,6 +47,7 @@ class ChainOfShotState(PolicyState, total=False):
     search_from: int  # index of the first result of this round's searches
     selected: list[Span]  # the moments looked at closer
     final_round: bool  # the budget allows no more rounds
+    relation: dict[str, Any]  # the relation question recognised ({} when none), see relations.py
 
 
 Update = dict[str, Any]
@@ -79,6 +80,18 @@ class ChainOfShotPolicy:
             pol["final_round"] = True
         if phase == "glance":
             return self._glance(run, state, step, pol, messages)
+        # counting, ordering and before/after questions are computed from the timed findings
+        # first (relations.py); None goes on with the ordinary chain
+        if phase == "key_info" and pol["round"] == 0 and "relation" not in pol:
+            pol["relation"] = {}
+            update = relations.plan(run, state, step, pol, messages)
+            if update is not None:
+                return update
+        if phase == "relation":
+            update = relations.answer(run, state, step, pol, messages)
+            if update is not None:
+                return update
+            pol["phase"] = phase = "key_info"
         if phase == "key_info":
             return self._key_info(run, state, step, pol, messages)
         if phase == "select":

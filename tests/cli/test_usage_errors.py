@@ -23,7 +23,7 @@ CASES = [
     (["samples", "nope"], "samples", "No such command"),
     (["index"], "index", "Missing argument"),
     (["index", "a.mp4", "--bogus"], "index", "No such option"),
-    (["search", "a.mp4"], "search", "Missing argument 'query'"),
+    (["search", "a.mp4"], "search", "say what to look for"),
     (["search", "a.mp4", "cars", "-g", "frame"], "search", "'frame' is not one of"),
     (["search", "a.mp4", "cars", "-k", "0"], "search", "--top-k"),
     (["search", "a.mp4", "   "], "search", "the query is empty"),

@@ -110,7 +110,8 @@ class LocalEngine:
         seconds = time.perf_counter() - t0
         self._add(report, StageResult("probe", "done", f"{info.duration_s:.1f} s", seconds))
         progress.finish("probe", f"{seconds:.1f} s")
-        with video_lock(lock, str(video), progress.message):
+        say = progress.message if progress.enabled else None
+        with video_lock(lock, str(video), say):
             self.store.upsert_video(info)
             digests = plan_digests(video, info, self.settings)
             cache = StageCache(self.store, art, info.video_id, digests)

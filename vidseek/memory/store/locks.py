@@ -70,13 +70,15 @@ def video_lock(
     path: Path, video: str = "", say: Callable[[str], None] | None = None
 ) -> Iterator[None]:
     """One builder per video and data dir at a time (``path``: its lock file): a second process
-    indexing the same video waits here (saying so through ``say`` and the log), then finds the
-    work done."""
+    indexing the same video waits here (saying so through ``say``, else as a logged warning), then
+    finds the work done."""
 
     def waiting() -> None:
         text = f"waiting for another process indexing {video or path.stem.lstrip('.')}"
-        log.warning("%s", text)
-        if say is not None:
+        if say is None:
+            log.warning("%s", text)
+        else:  # shown by the caller's progress display; logged once, quietly
+            log.info("%s", text)
             say(text)
 
     with FileLock(path).hold(on_wait=waiting):

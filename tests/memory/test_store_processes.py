@@ -193,3 +193,34 @@ def test_an_absent_chroma_server_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "d", chroma_host=f"127.0.0.1:{port}")
     with pytest.raises(ConfigError, match=rf"chroma server 127.0.0.1:{port}: cannot connect"):
         SegmentStore(settings)
+
+
+def test_a_write_waits_out_a_long_transaction_of_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holds the write lock for longer than SQLite's busy timeout: our write
+    waits (and says so in the log) instead of failing with "database is locked"."""
+    from vidseek.memory.store import sqlite as store_sqlite
+    from vidseek.memory.store.metadata import MetadataStore
+    from vidseek.testing import fake_video_info
+
+    monkeypatch.setattr(store_sqlite, "BUSY_TIMEOUT_S", 0.2)
+    path = tmp_path / "db" / "vidseek.sqlite"
+    meta = MetadataStore(path)
+    holder = child(
+        "import sqlite3, sys, time\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "db.execute('BEGIN IMMEDIATE')\n"
+        "print('holding', flush=True)\n"
+        "time.sleep(2.0)\n"
+        "db.execute('COMMIT')\n",
+        str(path),
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    t0 = time.monotonic()
+    meta.upsert_video(fake_video_info(10.0, "late0001", tmp_path / "late.mp4"))
+    waited = time.monotonic() - t0
+    finish(holder, timeout=60)
+    assert meta.get_video("late0001") is not None
+    assert waited > 0.5, waited  # it did wait for the other process, past the busy timeout
+    assert "the database is busy" in caplog.text

@@ -65,7 +65,7 @@ class MetadataStore:
         self._lock = threading.RLock()
         try:
             self._db = sqlite.connect(self.path, _create_schema)
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, OSError) as exc:  # OSError: its lock file
             raise IndexError_(f"{self.path}: cannot open the database: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             raise IndexError_(f"{self.path}: not a usable vidseek database: {exc}") from exc

@@ -65,7 +65,7 @@ while True:
     stats["loops"] += 1
     if stopping:
         break
-    time.sleep(0.1)
+    time.sleep(1.0)  # a user refreshing a page, not a busy loop stealing the indexers' CPU
 print(json.dumps(stats))
 """
 
@@ -77,7 +77,7 @@ def make_clip(path: Path, sign: str) -> Path:
         "boxborderw=12:x=(w-text_w)/2:y=(h-text_h)/2"
     )
     cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-           "-i", "testsrc2=s=320x240:r=10:d=3", "-vf", draw, "-c:v", "libx264",
+           "-i", "testsrc2=s=320x240:r=10:d=2", "-vf", draw, "-c:v", "libx264",
            "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", str(path)]  # fmt: skip
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
     return path
@@ -142,6 +142,12 @@ class Reader:
             env={**os.environ, **env},
         )
 
+    def close(self) -> None:
+        """Kill it if it is still running (a failed test must not leave it looping)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
     def finish(self) -> dict[str, Any]:
         self.stop.touch()
         out, err = self.proc.communicate(timeout=120)
@@ -193,18 +199,21 @@ def test_indexers_and_a_reader_embedded(clips, reference, tmp_path: Path) -> Non
     first, second = clips
     lock = settings.videos_dir / f".{probe(first, settings).video_id}.lock"
     reader = Reader(data_dir, ENV)
-    with ThreadPoolExecutor(3) as pool:
-        with video_lock(lock, str(first)):
-            same = [start_index(pool, data_dir, first, ENV) for _ in range(2)]
-            other = start_index(pool, data_dir, second, ENV, "--no-progress")
-            deadline = time.monotonic() + 300
-            while waiters(lock) < 2 and time.monotonic() < deadline:
-                assert not any(f.done() for f in same), [str(f.result()) for f in same]
-                time.sleep(0.2)
-            assert waiters(lock) == 2  # both blocked behind this test, neither got past it
-        runs = [f.result() for f in same]
-        check_runs([*runs, other.result()])
-    stats = reader.finish()
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            with video_lock(lock, str(first)):
+                same = [start_index(pool, data_dir, first, ENV) for _ in range(2)]
+                other = start_index(pool, data_dir, second, ENV, "--no-progress")
+                deadline = time.monotonic() + 300
+                while waiters(lock) < 2 and time.monotonic() < deadline:
+                    assert not any(f.done() for f in same), [str(f.result()) for f in same]
+                    time.sleep(0.2)
+                assert waiters(lock) == 2  # both blocked behind this test, neither got past it
+            runs = [f.result() for f in same]
+            check_runs([*runs, other.result()])
+        stats = reader.finish()
+    finally:
+        reader.close()
     check_against_reference(settings, reference, stats)
     for run in runs:
         assert WAITING in run.stderr + run.stdout, str(run)
@@ -266,10 +275,13 @@ def test_two_indexers_and_a_reader_against_a_chroma_server(
     env = {**ENV, "VIDSEEK_CHROMA_HOST": chroma_server}
     data_dir = tmp_path / "data"
     reader = Reader(data_dir, env)
-    with ThreadPoolExecutor(2) as pool:
-        futures = [start_index(pool, data_dir, v, env, "--no-progress") for v in clips]
-        check_runs([f.result() for f in futures])
-    stats = reader.finish()
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            futures = [start_index(pool, data_dir, v, env, "--no-progress") for v in clips]
+            check_runs([f.result() for f in futures])
+        stats = reader.finish()
+    finally:
+        reader.close()
     settings = Settings(data_dir=data_dir, models=MODELS, chroma_host=chroma_server)
     check_against_reference(settings, reference, stats)
     assert not (data_dir / "db" / "chroma").exists()  # the vectors went to the server only

@@ -26,7 +26,7 @@ from vidseek.errors import ConfigError
 from vidseek.memory.store import SegmentStore, VectorFilter, collection_name
 
 DIM = 24
-ROUNDS = 12  # transactions per writer
+ROUNDS = 8  # transactions per writer
 PER_ROUND = 40  # segments (and vectors) per transaction
 
 # one writer: ROUNDS rounds of (video upsert, segments, timed text, stage, vectors) for one video
@@ -77,7 +77,7 @@ while not stop.exists():
             assert all(h.id.startswith(rec.video_id) for h in hits), hits
             searches += 1
     loops += 1
-    time.sleep(0.02)
+    time.sleep(0.1)
 print(json.dumps({"loops": loops, "searches": searches}))
 """.replace("DIM", str(DIM))
 
@@ -90,6 +90,12 @@ def child(script: str, *args: str) -> subprocess.Popen:
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def reap(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
 
 
 def finish(proc: subprocess.Popen, timeout: float = 240) -> str:
@@ -106,11 +112,15 @@ def test_writers_and_a_reader_share_one_data_dir(tmp_path: Path) -> None:
     reader = child(READER, str(data_dir), str(stop))
     t0 = time.monotonic()
     writers = [child(WRITER, str(data_dir), v, str(ROUNDS), str(PER_ROUND)) for v in videos]
-    for w in writers:
-        assert finish(w).strip().startswith("ok")
-    writers_s = time.monotonic() - t0
-    stop.touch()
-    seen = json.loads(finish(reader).strip().splitlines()[-1])
+    try:
+        for w in writers:
+            assert finish(w).strip().startswith("ok")
+        writers_s = time.monotonic() - t0
+        stop.touch()
+        seen = json.loads(finish(reader).strip().splitlines()[-1])
+    finally:  # a failed child must not leave the others running
+        for proc in (*writers, reader):
+            reap(proc)
     assert seen["loops"] > 0 and seen["searches"] > 0, seen  # it really read while they wrote
 
     # everything is there exactly once: a fresh process-view of both parts
@@ -150,12 +160,15 @@ def test_a_second_holder_of_a_video_lock_waits_and_says_why(tmp_path: Path) -> N
         "with video_lock(Path(sys.argv[1]), 'clip.mp4', lambda m: print(m, flush=True)):\n"
         "    print('got it', time.time(), flush=True)\n"
     )
-    with video_lock(lock, "clip.mp4"):
-        proc = child(script, str(lock))
-        time.sleep(3.0)
-        assert proc.poll() is None  # still waiting for us
-        released = time.time()
-    out = finish(proc, timeout=60)
+    try:
+        with video_lock(lock, "clip.mp4"):
+            proc = child(script, str(lock))
+            time.sleep(3.0)
+            assert proc.poll() is None  # still waiting for us
+            released = time.time()
+        out = finish(proc, timeout=60)
+    finally:
+        reap(proc)
     lines = out.strip().splitlines()
     assert lines[0] == "waiting for another process indexing clip.mp4"
     assert lines[1].startswith("got it") and float(lines[1].split()[2]) >= released
@@ -216,11 +229,14 @@ def test_a_write_waits_out_a_long_transaction_of_another_process(
         "db.execute('COMMIT')\n",
         str(path),
     )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-    t0 = time.monotonic()
-    meta.upsert_video(fake_video_info(10.0, "late0001", tmp_path / "late.mp4"))
-    waited = time.monotonic() - t0
-    finish(holder, timeout=60)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        t0 = time.monotonic()
+        meta.upsert_video(fake_video_info(10.0, "late0001", tmp_path / "late.mp4"))
+        waited = time.monotonic() - t0
+        finish(holder, timeout=60)
+    finally:
+        reap(holder)
     assert meta.get_video("late0001") is not None
     assert waited > 0.5, waited  # it did wait for the other process, past the busy timeout
     assert "the database is busy" in caplog.text

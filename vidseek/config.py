@@ -187,7 +187,9 @@ class Settings(BaseSettings):
     profile: Profile = "offline"
     debug: bool = False
     chroma_host: str | None = Field(
-        None, description="host:port of a `chroma run` server; embedded if unset"
+        None,
+        description="a chroma server for the vectors: host:port of `chroma run`, or any "
+        "http(s):// URL; unset = embedded chromadb under data_dir/db/chroma",
     )
     media: MediaSettings = Field(default_factory=MediaSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)

@@ -1,21 +1,21 @@
 """The stage cache and its checkpoints: which stages of a video are done for the current digests,
-the per-chunk parts a frame stage leaves behind when it is killed, and the per-video lock.
+and the per-chunk parts a frame stage leaves behind when it is killed (the per-video lock is
+``vidseek.memory.store.locks.video_lock``).
 
 Records live in the store's ``stages`` table, outputs in ``<videos_dir>/<video_id>/`` (written
 atomically by ``Artefacts``). Nothing here knows what a stage computes."""
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vidseek.memory.artefacts import Artefacts
+from vidseek.memory.store.locks import video_lock
+
+__all__ = ["StageCache", "time_key", "video_lock"]
 
 if TYPE_CHECKING:
     from vidseek.memory.store import SegmentStore
@@ -101,20 +101,3 @@ class StageCache:
             root.rmdir()  # only when empty: another stage may still hold parts
         except OSError:
             pass
-
-
-@contextmanager
-def video_lock(path: Path) -> Iterator[None]:
-    """One builder per video and data dir at a time (two processes indexing the same video would
-    both write it); the OS drops the lock of a killed process."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.warning("%s: another process is indexing this video; waiting for it", path)
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -21,12 +21,13 @@ from vidseek.errors import VideoError, VidseekError
 from vidseek.memory.artefacts import Artefacts
 from vidseek.memory.diskspace import check_room_to_index
 from vidseek.memory.pipeline import captions, speech, summaries, write
-from vidseek.memory.pipeline.cache import StageCache, video_lock
+from vidseek.memory.pipeline.cache import StageCache
 from vidseek.memory.pipeline.context import StageFailed, StageOutcome, VideoJob
 from vidseek.memory.pipeline.frame_pass import FramePass
 from vidseek.memory.pipeline.frame_stages import FrameStage, make_frame_stage
 from vidseek.memory.pipeline.plan import FRAME_STAGES, plan_digests
 from vidseek.memory.pipeline.report import BuildReport, StageResult
+from vidseek.memory.store.locks import video_lock
 from vidseek.progress import Progress, ProgressSink
 
 if TYPE_CHECKING:
@@ -110,14 +111,19 @@ class LocalEngine:
             raise
         report = BuildReport(info=info)
         art = Artefacts(self.settings.videos_dir / info.video_id)
-        self.store.upsert_video(info)
+        lock = self.settings.videos_dir / f".{info.video_id}.lock"
+        # another process indexing the same video (by any path): wait, then find its work done
         seconds = time.perf_counter() - t0
         self._add(report, StageResult("probe", "done", f"{info.duration_s:.1f} s", seconds))
         progress.finish("probe", f"{seconds:.1f} s")
-        digests = plan_digests(video, info, self.settings)
-        cache = StageCache(self.store, art, info.video_id, digests)
-        job = VideoJob(video, info, self.settings, self.models, self.store, art, cache, progress)
-        with video_lock(self.settings.videos_dir / f".{info.video_id}.lock"):
+        say = progress.message if progress.enabled else None
+        with video_lock(lock, str(video), say):
+            self.store.upsert_video(info)
+            digests = plan_digests(video, info, self.settings)
+            cache = StageCache(self.store, art, info.video_id, digests)
+            job = VideoJob(
+                video, info, self.settings, self.models, self.store, art, cache, progress
+            )
             self._frame_stages(job, report)
             for stage in STAGES:
                 self._stage(job, stage, report)

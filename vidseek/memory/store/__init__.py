@@ -75,8 +75,10 @@ log = logging.getLogger(__name__)
 class SegmentStore:
     """The database of all indexed videos: ``meta`` (one SQLite file, WAL) and ``vectors``.
 
-    Thread-safe for the parallel tool calls of one process; use a chroma server
-    (``settings.chroma_host``) when several processes write."""
+    Thread-safe for the parallel tool calls of one process, and safe for several processes on
+    one data dir (index processes, Ray workers, ``vidseek serve``): SQLite writes wait for the
+    write lock, an embedded chromadb is used under a cross-process lock, a chroma server
+    (``settings.chroma_host``) takes concurrent writers itself."""
 
     def __init__(
         self,

@@ -1,9 +1,10 @@
 """The SQLite part of the segment database: videos, segments, speech and screen text, detections,
 subjects, the builder's stage records and which vector collection holds each video's vectors.
 
-Every write goes through ``MetadataStore.write()`` (one transaction under one lock) and every read
-through ``rows()``: that pair is the one place to change to serialise the writes of several
-processes (one writer process, or a server database) without touching the callers.
+Every write goes through ``MetadataStore.write()`` (one short ``BEGIN IMMEDIATE`` transaction under
+one thread lock) and every read through ``rows()``. Several processes may write one file at once
+(``vidseek index`` processes, Ray workers, ``vidseek serve`` reading): WAL mode, and a write waits
+for the write lock instead of failing (see ``vidseek.memory.store.sqlite``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from vidseek.errors import IndexError_
 from vidseek.media.types import VideoInfo
 from vidseek.memory.store import paths as video_paths
+from vidseek.memory.store import sqlite
 from vidseek.memory.store.records import (
     Space,
     StageRecord,
@@ -50,6 +52,13 @@ from vidseek.pathnames import is_text, printable
 _CHUNK = 500  # ids per ``IN (...)``: well under SQLite's variable limit
 
 
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.executescript(SCHEMA)
+    video_paths.backfill(db)
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
 class MetadataStore:
     """One SQLite file in WAL mode; thread-safe for the parallel tool calls of one process."""
 
@@ -58,34 +67,23 @@ class MetadataStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-        except sqlite3.Error as exc:
+            self._db = sqlite.connect(self.path, _create_schema)
+        except (sqlite3.OperationalError, OSError) as exc:  # OSError: its lock file
             raise IndexError_(f"{self.path}: cannot open the database: {exc}") from exc
-        self._db.row_factory = sqlite3.Row
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-            video_paths.backfill(self._db)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            self._db.commit()
         except sqlite3.DatabaseError as exc:
             raise IndexError_(f"{self.path}: not a usable vidseek database: {exc}") from exc
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed when the block ends, rolled back when it raises."""
-        with self._lock:
-            try:
-                yield self._db
-                self._db.commit()
-            except BaseException:
-                self._db.rollback()
-                raise
+        with self._lock, sqlite.immediate(self._db, str(self.path)) as db:
+            yield db
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            return sqlite.retry_busy(
+                lambda: self._db.execute(sql, params).fetchall(), str(self.path)
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -3,8 +3,9 @@
 One collection per (embedding space, model) (see ``collection_name``); every vector carries
 ``video_id``, ``granularity``, ``start_s`` and ``end_s`` metadata, and searches filter on those
 through a ``VectorFilter`` rather than a backend's own query language. ``ChromaVectors`` is the
-implementation: chromadb, embedded (``PersistentClient`` under the data dir) or a ``chroma run``
-server (``settings.chroma_host``). We always pass our own embeddings: collections are opened with
+implementation: chromadb, embedded (``PersistentClient`` under the data dir, safe for several
+processes through a lock, see ``chroma.py``) or a ``chroma run`` server (``settings.chroma_host``:
+``host:port`` or a URL). We always pass our own embeddings: collections are opened with
 ``embedding_function=None`` (chroma's default embedder would download an ONNX model) and chroma
 telemetry is off. Another backend (a library-wide ANN index, say) implements ``VectorIndex`` and is
 returned by ``open_vector_index``.
@@ -20,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from vidseek.config import Settings
-from vidseek.errors import ConfigError
+from vidseek.memory.store.chroma import ChromaConnection, open_connection
 from vidseek.memory.store.records import VectorHit
 
 log = logging.getLogger(__name__)
@@ -89,39 +90,39 @@ def _where(f: VectorFilter) -> dict[str, Any] | None:
 
 
 class ChromaVectors:
-    """``VectorIndex`` over a chromadb client (embedded or a server)."""
+    """``VectorIndex`` over a chromadb connection (embedded or a server); every operation uses
+    the connection's client for its duration (see ``ChromaConnection.use``)."""
 
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.max_batch = int(client.get_max_batch_size())
+    def __init__(self, conn: ChromaConnection) -> None:
+        self.conn = conn
+        with conn.use() as client:
+            self.max_batch = int(client.get_max_batch_size())
         self._collections: dict[str, Any] = {}
+        self._epoch = conn.epoch
 
     @classmethod
     def open(cls, settings: Settings) -> ChromaVectors:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+        return cls(open_connection(settings))
 
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        if settings.chroma_host:
-            host, _, port = settings.chroma_host.partition(":")
-            try:
-                client = chromadb.HttpClient(
-                    host=host, port=int(port or 8000), settings=chroma_settings
-                )
-            except Exception as exc:
-                raise ConfigError(
-                    f"chroma server {settings.chroma_host}: cannot connect ({exc}); "
-                    "start it with `chroma run` or unset chroma_host"
-                ) from exc
-        else:
-            path = settings.db_dir / "chroma"
-            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-        return cls(client)
+    @property
+    def client(self) -> Any:
+        """The current chromadb client (for a look inside; operations go through ``use``)."""
+        with self.conn.use() as client:
+            return client
 
     def collection(
         self, name: str, space: str | None = None, model_ref: str = "", dim: int = 0
     ) -> Any:
         """Open (or create) a chroma collection with NO embedding function, cosine space."""
+        with self.conn.use() as client:
+            return self._collection(client, name, space, model_ref, dim)
+
+    def _collection(
+        self, client: Any, name: str, space: str | None = None, model_ref: str = "", dim: int = 0
+    ) -> Any:
+        if self._epoch != self.conn.epoch:  # the client was reopened: handles are stale
+            self._collections.clear()
+            self._epoch = self.conn.epoch
         col = self._collections.get(name)
         if col is None:
             metadata = {
@@ -129,7 +130,7 @@ class ChromaVectors:
                 "model_ref": model_ref or "?",
                 "dim": dim,
             }
-            col = self.client.get_or_create_collection(
+            col = client.get_or_create_collection(
                 name,
                 embedding_function=None,  # never let chroma embed: it would download a model
                 configuration={"hnsw": {"space": "cosine"}},
@@ -150,26 +151,28 @@ class ChromaVectors:
         model_ref: str,
     ) -> None:
         emb = np.asarray(embeddings, dtype=np.float32)
-        col = self.collection(collection, space, model_ref, int(emb.shape[1]))
         step = self.max_batch
         for i in range(0, len(ids), step):
-            col.upsert(
-                ids=list(ids[i : i + step]),
-                embeddings=emb[i : i + step],
-                metadatas=list(metadatas[i : i + step]),
-                documents=list(documents[i : i + step]) if documents is not None else None,
-            )
+            with self.conn.use(write=True) as client:
+                col = self._collection(client, collection, space, model_ref, int(emb.shape[1]))
+                col.upsert(
+                    ids=list(ids[i : i + step]),
+                    embeddings=emb[i : i + step],
+                    metadatas=list(metadatas[i : i + step]),
+                    documents=list(documents[i : i + step]) if documents is not None else None,
+                )
 
     def query(
         self, collection: str, query: np.ndarray, n: int, where: VectorFilter
     ) -> list[VectorHit]:
         q = np.asarray(query, dtype=np.float32).reshape(1, -1)
-        res = self.collection(collection).query(
-            query_embeddings=q,
-            n_results=max(1, int(n)),
-            where=_where(where),
-            include=["metadatas", "distances"],
-        )
+        with self.conn.use() as client:
+            res = self._collection(client, collection).query(
+                query_embeddings=q,
+                n_results=max(1, int(n)),
+                where=_where(where),
+                include=["metadatas", "distances"],
+            )
         ids = res["ids"][0] if res["ids"] else []
         dists = res["distances"][0] if res.get("distances") else [0.0] * len(ids)
         metas = res["metadatas"][0] if res.get("metadatas") else [{}] * len(ids)
@@ -182,19 +185,19 @@ class ChromaVectors:
         self, collection: str, where: VectorFilter, dim: int
     ) -> tuple[list[str], list[dict[str, Any]], np.ndarray]:
         """Every vector the filter selects, read in pages: (ids, metadatas, float32 matrix)."""
-        col = self.collection(collection)
         ids: list[str] = []
         metas: list[dict[str, Any]] = []
         chunks: list[np.ndarray] = []
         step = self.max_batch
         offset = 0
         while True:
-            got = col.get(
-                where=_where(where),
-                include=["embeddings", "metadatas"],
-                limit=step,
-                offset=offset,
-            )
+            with self.conn.use() as client:
+                got = self._collection(client, collection).get(
+                    where=_where(where),
+                    include=["embeddings", "metadatas"],
+                    limit=step,
+                    offset=offset,
+                )
             if not got["ids"]:
                 break
             ids += got["ids"]
@@ -207,21 +210,25 @@ class ChromaVectors:
         return ids, metas, matrix
 
     def count(self, collection: str, where: VectorFilter) -> int:
-        return len(self.collection(collection).get(where=_where(where), include=[])["ids"])
+        with self.conn.use() as client:
+            got = self._collection(client, collection).get(where=_where(where), include=[])
+        return len(got["ids"])
 
     def delete(
         self, collection: str, ids: Sequence[str] = (), where: VectorFilter | None = None
     ) -> None:
         """Delete by ids (in batches), or everything the filter selects."""
-        col = self.collection(collection)
         ids = list(ids)
         for i in range(0, len(ids), self.max_batch):
-            col.delete(ids=ids[i : i + self.max_batch])
+            with self.conn.use(write=True) as client:
+                self._collection(client, collection).delete(ids=ids[i : i + self.max_batch])
         if where is not None:
-            col.delete(where=_where(where))
+            with self.conn.use(write=True) as client:
+                self._collection(client, collection).delete(where=_where(where))
 
     def collections(self) -> list[str]:
-        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+        with self.conn.use() as client:
+            return [c if isinstance(c, str) else c.name for c in client.list_collections()]
 
 
 def open_vector_index(settings: Settings) -> ChromaVectors:

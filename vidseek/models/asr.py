@@ -76,7 +76,7 @@ def loudness_db(audio: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
         return np.full(1, -120.0, np.float32)
     frames = audio[: n * hop].reshape(n, hop).astype(np.float32)
     rms = np.sqrt((frames**2).mean(axis=1))
-    return (20 * np.log10(np.maximum(rms, 1e-6))).astype(np.float32)
+    return np.maximum(20 * np.log10(np.maximum(rms, 1e-6)), -120.0).astype(np.float32)
 
 
 def is_silent(levels: np.ndarray, start_s: float, end_s: float, floor_db: float) -> bool:

@@ -78,6 +78,14 @@ class Result:
         return f"vidseek {' '.join(self.args)} -> {self.rc}\n{self.stdout[-2000:]}\n{self.stderr[-3000:]}"
 
 
+def _repo_path() -> str:
+    """PYTHONPATH with the repository first, so a child can run ``tests.crash.*`` modules from
+    any working directory."""
+    repo = str(Path(__file__).resolve().parents[2])
+    rest = os.environ.get("PYTHONPATH")
+    return f"{repo}{os.pathsep}{rest}" if rest else repo
+
+
 class ForkServer:
     """One server process; ``start`` forks a CLI run, ``wait`` collects it, ``run`` does both."""
 
@@ -90,7 +98,7 @@ class ForkServer:
             [sys.executable, "-c", _SERVER],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, "OMP_NUM_THREADS": "2", **(env or {})},
+            env={**os.environ, "OMP_NUM_THREADS": "2", "PYTHONPATH": _repo_path(), **(env or {})},
             text=True,
         )
         ready = self.proc.stdout.readline().strip()

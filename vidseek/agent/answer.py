@@ -73,6 +73,16 @@ class Answer:
 
 LETTERS = "ABCDEFGHIJ"
 
+# the openings of an answer that declines to answer (reports count these as abstentions)
+NOT_FOUND = "I could not find this in the video"
+CANNOT_SEE = "I cannot see this"
+
+
+def is_abstention(answer: str) -> bool:
+    """Whether an answer declines: nothing in the index supports one, or the question needs
+    pixels the profile's models cannot see."""
+    return answer.startswith((NOT_FOUND, CANNOT_SEE))
+
 
 def format_question(question: str, options: list[str] | None) -> str:
     """The question with its options as "(A) ..." lines (unless they are already embedded)."""

@@ -7,17 +7,24 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict, cast
 
-from vidseek.agent.answer import options_of
+from vidseek.agent.answer import CANNOT_SEE, NOT_FOUND, options_of
 from vidseek.agent.messages import assistant_message, call_signature, video_text_note
 from vidseek.agent.policies.chain_of_shot import answering
 from vidseek.agent.policies.chain_of_shot.evidence import (
     Item,
     candidates,
     evidence_items,
+    index_text,
     overview_text,
     verbatim_first,
 )
-from vidseek.agent.policies.chain_of_shot.matching import asks_time, bare_question, refers_back
+from vidseek.agent.policies.chain_of_shot.matching import (
+    asks_time,
+    bare_question,
+    echoes,
+    needs_pixels,
+    refers_back,
+)
 from vidseek.agent.policies.common import earlier_turns, question_text, user_question_message
 from vidseek.agent.run import RunContext
 from vidseek.agent.state import AgentState, PendingCall, PolicyState
@@ -26,7 +33,9 @@ from vidseek.prompts import render
 from vidseek.tools.findings import span_label
 
 MAX_ROUNDS = 3
-CONFIDENCE = {1: 0.3, 2: 0.6, 3: 0.9}
+# evidence support -> confidence: 3 verified, 2 partly supported or absent by search, 1 a moment
+# off the subject, 0 an abstention
+CONFIDENCE = {0: 0.0, 1: 0.3, 2: 0.6, 3: 0.9}
 SEARCH_TOP_K = 3
 LOOK_PAD_S = 1.0  # a closer look widens each selected span by this much on each side
 
@@ -46,6 +55,7 @@ class ChainOfShotState(PolicyState, total=False):
     search_from: int  # index of the first result of this round's searches
     selected: list[Span]  # the moments looked at closer
     final_round: bool  # the budget allows no more rounds
+    blind: bool  # the question needs pixels and no model here can see them
 
 
 Update = dict[str, Any]
@@ -90,6 +100,7 @@ class ChainOfShotPolicy:
         self, run: RunContext, state: AgentState, step: int, pol: ChainOfShotState, messages: list
     ) -> Update:
         pol["phase"] = "key_info"
+        pol["blind"] = not run.can_see and needs_pixels(str(state.get("question", "")))
         overview = run.tool_for("overview")
         if overview is None:
             return self._key_info(run, state, step, pol, messages)
@@ -101,6 +112,8 @@ class ChainOfShotPolicy:
     def _key_info(
         self, run: RunContext, state: AgentState, step: int, pol: ChainOfShotState, messages: list
     ) -> Update:
+        if pol.get("blind"):
+            return self._search(run, state, step, pol, messages, [], "")
         overview = overview_text(state.get("results") or [])
         previous = ""
         if pol.get("tried"):
@@ -138,10 +151,32 @@ class ChainOfShotPolicy:
         value = answering.ask_json(run, step, prompt, schema, max_tokens=160)
         key_info = str(value.get("key_info") or "").strip() or str(state.get("question", ""))
         queries = [str(q).strip() for q in value.get("queries") or [] if str(q).strip()]
+        return self._search(run, state, step, pol, messages, queries, key_info)
+
+    def _search(
+        self,
+        run: RunContext,
+        state: AgentState,
+        step: int,
+        pol: ChainOfShotState,
+        messages: list,
+        queries: list[str],
+        key_info: str,
+    ) -> Update:
+        """Every search tool for every query: the written ones that do not merely repeat index
+        text, and in the first round the question itself (and what a follow-up refers to). A
+        question only pixels answer, on a profile that cannot see, searches with the question
+        alone and goes straight to the answer (which says it cannot see)."""
+        question = str(state.get("question", ""))
+        shown = index_text(state.get("results") or [])
+        dropped = [q for q in queries if echoes(q, shown, bare_question(question))]
+        if dropped:
+            run.bus.emit("notice", step, text=f"queries that repeat index text dropped: {dropped}")
+        queries = [q for q in queries if q not in dropped]
         if pol["round"] == 0:
-            question = str(state.get("question", ""))
             queries.append(bare_question(question))
             queries += follow_up_queries(state, question)
+        key_info = key_info or bare_question(question)
         pol["key_info"] = key_info
         seen = dict(state.get("seen_calls") or {})
         pending: list[PendingCall] = []
@@ -156,7 +191,7 @@ class ChainOfShotPolicy:
                 pending.append(_call(tool.name, **args))
         pol["tried"] = list(dict.fromkeys([*pol.get("tried", []), *queries]))
         pol["search_from"] = len(state.get("results") or [])
-        pol["phase"] = "select"
+        pol["phase"] = "answer" if pol.get("blind") else "select"
         text = f"Key information: {key_info}. Searching for: {'; '.join(dict.fromkeys(queries))}"
         run.bus.emit("thought", step, text=text)
         messages.append(assistant_message(text, pending))
@@ -168,7 +203,8 @@ class ChainOfShotPolicy:
     def _select(
         self, run: RunContext, state: AgentState, step: int, pol: ChainOfShotState, messages: list
     ) -> Update:
-        cands = candidates(state.get("results") or [])
+        question = bare_question(str(state.get("question", "")))
+        cands = candidates(state.get("results") or [], question)
         pol["phase"] = "answer"
         if not cands:
             run.bus.emit("thought", step, text="Nothing found for these queries.")
@@ -239,12 +275,15 @@ class ChainOfShotPolicy:
     def _answer(
         self, run: RunContext, state: AgentState, step: int, pol: ChainOfShotState, messages: list
     ) -> Update:
-        """Two narrow questions instead of one wide one (a 0.5B model filling answer, evidence
-        and confidence at once copies a number from the wrong place): first only the answer
-        (or the option letter), then, unless the answer is found word for word in the evidence,
-        which items support it and how sure the model is."""
+        """One narrow question (a 0.5B model filling answer, evidence and confidence at once
+        copies a number from the wrong place): only the answer, the option letter among those
+        the evidence supports, or the moment; then the verification sets the confidence from
+        what the evidence states. Unverified, it searches again while rounds remain; with no
+        support at all it abstains, naming what it searched for."""
         question = str(state.get("question", ""))
-        items = evidence_items(state.get("results") or [])
+        items = evidence_items(state.get("results") or [], bare_question(question))
+        if pol.get("blind"):
+            return self._abstain(run, step, pol, messages, items, CANNOT_SEE_TEXT)
         options = options_of(question, state.get("options"))
         when = asks_time(question)
         # times are shown only to a multiple-choice question about time (its options are times);
@@ -271,8 +310,6 @@ class ChainOfShotPolicy:
         else:
             answer, conf, picked = answering.open_answer(run, step, common, items, key, asked)
         spans = [items[i] for i in dict.fromkeys(picked) if 0 <= i < len(items)][:3]
-        if not spans and items:
-            spans = items[:1]
         pol["draft_answer"] = answer
         pol["round"] = int(pol.get("round", 0)) + 1
         run.bus.emit("thought", step, text=f"Answer attempt: {answer} (confidence {conf}/3)")
@@ -290,6 +327,10 @@ class ChainOfShotPolicy:
                 }
             )
             return {"messages": messages, "policy": pol, "pending": []}
+        if conf == 0:
+            searched = "; ".join(f"'{q}'" for q in pol.get("tried", [])) or "nothing"
+            text = f"{NOT_FOUND}: no evidence found states it (searched for {searched})."
+            return self._abstain(run, step, pol, messages, items, text)
         args: dict[str, Any] = {
             "answer": answer or "not found",
             "evidence": [
@@ -299,12 +340,49 @@ class ChainOfShotPolicy:
         }
         if choice:
             args["choice"] = choice
-        finish = run.tool_for("finish")
-        assert finish is not None  # the Agent refuses a tool set without one
-        pending = [_call(finish.name, **args)]
-        messages.append(assistant_message(f"Answer: {answer}", pending))
-        pol["phase"] = "done"
-        return {"messages": messages, "pending": pending, "policy": pol}
+        return _finish(run, pol, messages, args)
+
+    def _abstain(
+        self,
+        run: RunContext,
+        step: int,
+        pol: ChainOfShotState,
+        messages: list,
+        items: list[Item],
+        text: str,
+    ) -> Update:
+        """Decline to answer, citing the moments the searches ranked first as where to look
+        (marked as not stating the answer), at confidence 0."""
+        run.bus.emit("thought", step, text=text)
+        pol["draft_answer"] = text
+        args: dict[str, Any] = {
+            "answer": text,
+            "evidence": [
+                {
+                    "start_s": it["start_s"],
+                    "end_s": it["end_s"],
+                    "why": "nearest search hit; it does not state the answer",
+                }
+                for it in items[:2]
+            ],
+            "confidence": CONFIDENCE[0],
+        }
+        return _finish(run, pol, messages, args)
+
+
+CANNOT_SEE_TEXT = (
+    f"{CANNOT_SEE}: the answer needs the video's pixels, and no model in this profile can look "
+    "at them (no vision-language model). The moments cited are where the search points."
+)
+
+
+def _finish(run: RunContext, pol: ChainOfShotState, messages: list, args: dict[str, Any]) -> Update:
+    finish = run.tool_for("finish")
+    assert finish is not None  # the Agent refuses a tool set without one
+    pending = [_call(finish.name, **args)]
+    messages.append(assistant_message(f"Answer: {args['answer']}", pending))
+    pol["phase"] = "done"
+    return {"messages": messages, "pending": pending, "policy": pol}
 
 
 def follow_up_queries(state: AgentState, question: str) -> list[str]:

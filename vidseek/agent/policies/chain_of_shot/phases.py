@@ -283,7 +283,7 @@ class ChainOfShotPolicy:
         question = str(state.get("question", ""))
         items = evidence_items(state.get("results") or [], bare_question(question))
         if pol.get("blind"):
-            return self._abstain(run, step, pol, messages, items, CANNOT_SEE_TEXT)
+            return self._abstain(run, step, state, pol, messages, CANNOT_SEE_TEXT)
         options = options_of(question, state.get("options"))
         when = asks_time(question)
         # times are shown only to a multiple-choice question about time (its options are times);
@@ -330,7 +330,7 @@ class ChainOfShotPolicy:
         if conf == 0:
             searched = "; ".join(f"'{q}'" for q in pol.get("tried", [])) or "nothing"
             text = f"{NOT_FOUND}: no evidence found states it (searched for {searched})."
-            return self._abstain(run, step, pol, messages, items, text)
+            return self._abstain(run, step, state, pol, messages, text)
         args: dict[str, Any] = {
             "answer": answer or "not found",
             "evidence": [
@@ -346,13 +346,15 @@ class ChainOfShotPolicy:
         self,
         run: RunContext,
         step: int,
+        state: AgentState,
         pol: ChainOfShotState,
         messages: list,
-        items: list[Item],
         text: str,
     ) -> Update:
-        """Decline to answer, citing the moments the searches ranked first as where to look
-        (marked as not stating the answer), at confidence 0."""
+        """Decline to answer, citing the moments the fused searches ranked first as where to
+        look (marked as not stating the answer), at confidence 0."""
+        question = bare_question(str(state.get("question", "")))
+        items = candidates(state.get("results") or [], question)
         run.bus.emit("thought", step, text=text)
         pol["draft_answer"] = text
         args: dict[str, Any] = {

@@ -199,6 +199,13 @@ def test_a_visual_question_on_a_blind_profile_says_it_cannot_see(settings) -> No
     )
     assert ans.answer.startswith(CANNOT_SEE) and is_abstention(ans.answer)
     assert ans.choice is None and ans.confidence == 0.0 and not model.requests
+    # a colour the video says in words is answered from the words, still without the model
+    said = [(30.0, 34.0, "This week the parking permit for visitors is blue.")]
+    tools = fake_tools(FakeSearch(transcript=said))
+    agent, _ = _agent(settings, model, tools=tools, can_see=False)
+    ans = agent.ask("What colour is the parking permit?\n(A) Green\n(B) Blue\n(C) Red")
+    assert ans.choice == "B" and ans.confidence == TOP and not model.requests
+    assert (ans.evidence[0].start_s, ans.evidence[0].end_s) == (30.0, 34.0)
     assert needs_pixels("What colour is the box the hand lifts?")
     assert needs_pixels("A woman makes sign-language gestures. What is she wearing?")
     for worded in (

@@ -82,6 +82,24 @@ def option_support(
     return best, [i for i, lv in enumerate(levels) if best and lv == best]
 
 
+def stated_option(
+    options: list[str], items: Sequence[Item], asked: str
+) -> tuple[str, str, int, list[int]] | None:
+    """The one option the evidence states in words (a colour said in an announcement), with
+    the model not asked; None when not exactly one is verified."""
+    letters = list(LETTERS[: len(options)])
+    graded = [
+        (letters[k], o, *option_support(o, options, items, "text", asked))
+        for k, o in enumerate(options)
+        if not is_absence_option(o)
+    ]
+    verified = [g for g in graded if g[2] == VERIFIED]
+    if len(verified) != 1:
+        return None
+    letter, option, _, picked = verified[0]
+    return letter, option, 3, picked
+
+
 def choose(
     run: RunContext,
     step: int,

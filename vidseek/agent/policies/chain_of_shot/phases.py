@@ -282,8 +282,6 @@ class ChainOfShotPolicy:
         support at all it abstains, naming what it searched for."""
         question = str(state.get("question", ""))
         items = evidence_items(state.get("results") or [], bare_question(question))
-        if pol.get("blind"):
-            return self._abstain(run, step, state, pol, messages, CANNOT_SEE_TEXT)
         options = options_of(question, state.get("options"))
         when = asks_time(question)
         # times are shown only to a multiple-choice question about time (its options are times);
@@ -300,7 +298,12 @@ class ChainOfShotPolicy:
         }
         asked = bare_question(question)  # options in the question are not what it asks
         choice: str | None = None
-        if options:
+        if pol.get("blind"):  # only an option the video states in words beats "cannot see"
+            stated = answering.stated_option(options or [], items, asked)
+            if stated is None:
+                return self._abstain(run, step, state, pol, messages, CANNOT_SEE_TEXT)
+            choice, answer, conf, picked = stated
+        elif options:
             choice, answer, conf, picked = answering.choose(
                 run, step, common, options, items, key, asked
             )

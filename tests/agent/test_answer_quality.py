@@ -133,6 +133,11 @@ def test_support_checks_numbers_names_codes_and_option_text() -> None:
     rooms = ["Meeting room 12", "Meeting room 20", "Meeting room 2", "Meeting room 21"]
     said = 'speech: "Doctor Patel is waiting in meeting room twelve."'
     assert [support(said, o, rooms, q) for o in rooms] == [VERIFIED] + [UNSUPPORTED] * 3
+    # an ordinal written or spelled reads the same ("2nd Street" states "Second Street")
+    lq = "Where has the team lunch moved to?"
+    cafes = ["The Riverside Cafe on Main Street", "The Lakeside Cafe on Second Street"]
+    heard = 'speech: "The team lunch has moved to the Lakeside Cafe on 2nd Street."'
+    assert [support(heard, o, cafes, lq) for o in cafes] == [UNSUPPORTED, VERIFIED]
     # a code stated about another subject only partly supports ("the delivery code is 4792")
     dq = "What door code is announced?"
     codes = ["5150", "1550", "4792"]

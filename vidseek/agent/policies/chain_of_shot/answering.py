@@ -18,6 +18,7 @@ from vidseek.agent.policies.chain_of_shot.matching import (
     VERIFIED,
     answer_support,
     clock_s,
+    coverage,
     is_absence_option,
     mentions,
     states,
@@ -131,6 +132,18 @@ def choose(
         choice = letters[absent[0]]
         run.bus.emit("thought", step, text=f"No evidence states any option: {choice} says so.")
         return choice, options[absent[0]], 2, []
+    if not verified and len(partial) > 1:  # the options whose words the evidence covers best
+        cover = {
+            letter: max(
+                (
+                    coverage(items[i][key], options[letters.index(letter)], options, asked)
+                    for i in graded[letter][1]
+                ),  # type: ignore[literal-required]
+                default=0.0,
+            )
+            for letter in partial
+        }
+        partial = [letter for letter in partial if cover[letter] == max(cover.values())]
     among = verified or partial
     if not among:
         run.bus.emit("thought", step, text="No evidence supports any option.")

@@ -12,6 +12,15 @@ _NUMBER_WORDS = {
         "zero one two three four five six seven eight nine ten eleven twelve".split()
     )
 }
+# ordinals as one token, written or spelled ("2nd" and "second" both read "2nd"); never joined
+# to the digits of a number
+_ORDINALS = {
+    w: f"{i}{'st' if i == 1 else 'nd' if i == 2 else 'rd' if i == 3 else 'th'}"
+    for i, w in enumerate(
+        "_ first second third fourth fifth sixth seventh eighth ninth tenth".split()
+    )
+    if i
+}
 _STOPWORDS = frozenset(
     "a an the is are was were be of for to in on at by with and or it its this that "
     "there their what which who whom when where why how does do did answer video".split()
@@ -26,13 +35,13 @@ _ASKS_TIME = re.compile(
     r"(?:seconds|minutes)|timestamp|which (?:moment|time|second|minute))\b",
     re.I,
 )
-_WORD = re.compile(r"[a-z]+|\d+")
+_WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|[a-z]+|\d+")
 
 
 def tokens(text: str) -> list[str]:
     """Lower-case words with number words as digits, and the digits of one spoken or hyphenated
     number joined ("three eight one five", "3-8-1-5" and "381 five" all become "3815")."""
-    words = [_NUMBER_WORDS.get(w, w) for w in _WORD.findall(text.lower())]
+    words = [_ORDINALS.get(w, _NUMBER_WORDS.get(w, w)) for w in _WORD.findall(text.lower())]
     out: list[str] = []
     for w in words:
         after_digit = bool(out) and out[-1].isdigit()
@@ -169,6 +178,15 @@ def support(evidence: str, option: str, options: list[str], question: str) -> Su
     if len(hits) == len(words):
         return VERIFIED if len(words) >= 2 or mentions(evidence, question) else PARTIAL
     return PARTIAL if hits and len(hits) * 2 >= len(words) else UNSUPPORTED
+
+
+def coverage(evidence: str, option: str, options: list[str], question: str) -> float:
+    """The share of an option's telling words the evidence states (to rank partly supported
+    options: "Lakeside Cafe on 2nd Street" covers its option better than a "Riverside Cafe")."""
+    words = distinctive(option, options, question)
+    seq = tokens(evidence)
+    have, joined = set(seq), "".join(seq)
+    return sum(_word_in(w, have, joined) for w in words) / len(words) if words else 0.0
 
 
 def answer_support(evidence: str, answer: str, question: str) -> Support:

@@ -189,6 +189,10 @@ def test_absent_needle_without_such_an_option_says_what_was_searched(settings) -
     mc = agent.ask("What code is announced for the north gate?\n(A) 8812\n(B) 5140\n(C) 3306")
     assert mc.choice is None and mc.answer.startswith(NOT_FOUND) and is_abstention(mc.answer)
     assert "north gate code" in mc.answer and mc.confidence == 0.0
+    # the searched queries it names never turn into an option letter
+    from vidseek.agent.answer import normalise_choice
+
+    assert normalise_choice(None, f"{NOT_FOUND} (searched for '8812')", ["8812", "5140"]) is None
     # it still points at the nearest moments the searches found, saying they do not answer
     assert mc.evidence and all("does not state" in e.why for e in mc.evidence)
     # an open question: the model's "8812" is stated nowhere, so it is not passed on

@@ -93,7 +93,8 @@ def format_question(question: str, options: list[str] | None) -> str:
 
 
 def normalise_choice(choice: str | None, answer: str, options: list[str] | None) -> str | None:
-    """The option letter: the given one if valid, else one read from the answer text."""
+    """The option letter: the given one if valid, else one read from the answer text (never
+    from an abstention, whose text names the queries it searched for)."""
     if not options:
         return None
     letters = LETTERS[: len(options)]
@@ -101,6 +102,8 @@ def normalise_choice(choice: str | None, answer: str, options: list[str] | None)
         m = re.match(r"\s*\(?([A-Ja-j])\)?(?:[\s.:)]|$)", choice)
         if m and m.group(1).upper() in letters:
             return m.group(1).upper()
+    if is_abstention(answer or ""):
+        return None
     m = re.match(r"\s*\(?([A-J])\)?(?:[\s.:)]|$)", answer or "")
     if m and m.group(1) in letters:
         return m.group(1)

@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from vidseek.agent.answer import LETTERS
+from vidseek.agent.answer import CANNOT_SEE, LETTERS
 from vidseek.agent.policies.chain_of_shot.evidence import Item
 from vidseek.agent.policies.chain_of_shot.matching import (
     CLOCK_SLACK_S,
@@ -28,6 +28,24 @@ from vidseek.agent.run import RunContext
 from vidseek.prompts import render
 
 Key = str  # "text" or "label": which view of an item the prompts show
+
+CANNOT_SEE_TEXT = (
+    f"{CANNOT_SEE}: the answer needs the video's pixels, and no model in this profile can look "
+    "at them (no vision-language model). The moments cited are where the search points."
+)
+
+
+def abstention(text: str, nearest: Sequence[Item], confidence: float) -> dict[str, Any]:
+    """The finish arguments of a declined answer: the moments the searches ranked first are
+    cited as where to look, marked as not stating the answer."""
+    why = "nearest search hit; it does not state the answer"
+    return {
+        "answer": text,
+        "evidence": [
+            {"start_s": it["start_s"], "end_s": it["end_s"], "why": why} for it in nearest[:2]
+        ],
+        "confidence": confidence,
+    }
 
 
 def ask_json(

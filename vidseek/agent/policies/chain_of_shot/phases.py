@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict, cast
 
-from vidseek.agent.answer import CANNOT_SEE, NOT_FOUND, options_of
+from vidseek.agent.answer import NOT_FOUND, options_of
 from vidseek.agent.messages import assistant_message, call_signature, video_text_note
 from vidseek.agent.policies.chain_of_shot import answering
 from vidseek.agent.policies.chain_of_shot.evidence import (
@@ -301,7 +301,7 @@ class ChainOfShotPolicy:
         if pol.get("blind"):  # only an option the video states in words beats "cannot see"
             stated = answering.stated_option(options or [], items, asked)
             if stated is None:
-                return self._abstain(run, step, state, pol, messages, CANNOT_SEE_TEXT)
+                return self._abstain(run, step, state, pol, messages, answering.CANNOT_SEE_TEXT)
             choice, answer, conf, picked = stated
         elif options:
             choice, answer, conf, picked = answering.choose(
@@ -360,25 +360,8 @@ class ChainOfShotPolicy:
         items = candidates(state.get("results") or [], question)
         run.bus.emit("thought", step, text=text)
         pol["draft_answer"] = text
-        args: dict[str, Any] = {
-            "answer": text,
-            "evidence": [
-                {
-                    "start_s": it["start_s"],
-                    "end_s": it["end_s"],
-                    "why": "nearest search hit; it does not state the answer",
-                }
-                for it in items[:2]
-            ],
-            "confidence": CONFIDENCE[0],
-        }
+        args = answering.abstention(text, items, CONFIDENCE[0])
         return _finish(run, pol, messages, args)
-
-
-CANNOT_SEE_TEXT = (
-    f"{CANNOT_SEE}: the answer needs the video's pixels, and no model in this profile can look "
-    "at them (no vision-language model). The moments cited are where the search points."
-)
 
 
 def _finish(run: RunContext, pol: ChainOfShotState, messages: list, args: dict[str, Any]) -> Update:

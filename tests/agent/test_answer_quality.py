@@ -133,6 +133,12 @@ def test_support_checks_numbers_names_codes_and_option_text() -> None:
     rooms = ["Meeting room 12", "Meeting room 20", "Meeting room 2", "Meeting room 21"]
     said = 'speech: "Doctor Patel is waiting in meeting room twelve."'
     assert [support(said, o, rooms, q) for o in rooms] == [VERIFIED] + [UNSUPPORTED] * 3
+    # an open answer stated off the subject is not verified
+    from vidseek.agent.policies.chain_of_shot.matching import answer_support
+
+    aq = "What is the access code for the north laboratory?"
+    assert answer_support('caption: "detector found up to 4 persons"', "4", aq) == PARTIAL
+    assert answer_support('speech: "The access code is 3 8 1 5."', "3815", aq) == VERIFIED
     # an ordinal written or spelled reads the same ("2nd Street" states "Second Street")
     lq = "Where has the team lunch moved to?"
     cafes = ["The Riverside Cafe on Main Street", "The Lakeside Cafe on Second Street"]

@@ -190,12 +190,14 @@ def coverage(evidence: str, option: str, options: list[str], question: str) -> f
 
 
 def answer_support(evidence: str, answer: str, question: str) -> Support:
-    """How well evidence supports an open answer: VERIFIED when it states it (``states``),
-    PARTIAL when it states at least half of the words the answer adds to the question."""
+    """How well evidence supports an open answer: VERIFIED when it states it (``states``) and
+    is about the question's subject, PARTIAL when it states it off the subject (a "4" in
+    "up to 4 persons" does not answer "what is the access code?") or states at least half of
+    the words the answer adds to the question."""
     if not answer:
         return UNSUPPORTED
     if states(evidence, answer, question):
-        return VERIFIED
+        return VERIFIED if mentions(evidence, question) else PARTIAL
     asked = set(tokens(question)) | _STOPWORDS
     new = [t for t in tokens(answer) if t not in asked]
     have = set(tokens(evidence))

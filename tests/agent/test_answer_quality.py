@@ -137,8 +137,15 @@ def test_support_checks_numbers_names_codes_and_option_text() -> None:
     from vidseek.agent.policies.chain_of_shot.matching import answer_support
 
     aq = "What is the access code for the north laboratory?"
-    assert answer_support('caption: "detector found up to 4 persons"', "4", aq) == PARTIAL
+    assert answer_support('screen_text: "SAY 4"', "4", aq) == PARTIAL
     assert answer_support('speech: "The access code is 3 8 1 5."', "3815", aq) == VERIFIED
+    # the captioner's own counts are not the video's words, even beside the right speech
+    merged = (
+        'caption: "detector found up to 4 persons (in 3 of 5 frames); speech: '
+        "'the access code for the north laboratory 3815'\""
+    )
+    assert answer_support(merged, "4", aq) == UNSUPPORTED
+    assert answer_support(merged, "3815", aq) == VERIFIED
     # an ordinal written or spelled reads the same ("2nd Street" states "Second Street")
     lq = "Where has the team lunch moved to?"
     cafes = ["The Riverside Cafe on Main Street", "The Lakeside Cafe on Second Street"]

@@ -117,8 +117,17 @@ _PIXELS_CUE = re.compile(
     re.I,
 )
 _SIGN_LANGUAGE = re.compile(r"\bsign[- ]language\b", re.I)  # gestures, not a written sign
+# what the metadata captioner writes itself, not the video's words: detector counts and known
+# subjects (``models/metadata.py``, ``tools/builtin/_common.py``); a "4" in "up to 4 persons"
+# never verifies an answer
+_OWN_WORDS = re.compile(r"(detector found|known subjects:)[^;|]*|\(in \d+ of \d+ frames\)", re.I)
 _CLOCK = re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d{2})\b")
 CLOCK_SLACK_S = 5.0  # a stated "at about 06:12" matches moments this close
+
+
+def video_words(evidence: str) -> str:
+    """The evidence without vidseek's own bookkeeping (detector counts, subject names)."""
+    return _OWN_WORDS.sub(" ", evidence)
 
 
 def is_absence_option(option: str) -> bool:
@@ -168,6 +177,7 @@ def support(evidence: str, option: str, options: list[str], question: str) -> Su
     words = distinctive(option, options, question)
     if not words:
         return UNSUPPORTED
+    evidence = video_words(evidence)
     seq = tokens(evidence)
     have, joined = set(seq), "".join(seq)
     if all(len(w) == 1 for w in words):
@@ -184,7 +194,7 @@ def coverage(evidence: str, option: str, options: list[str], question: str) -> f
     """The share of an option's telling words the evidence states (to rank partly supported
     options: "Lakeside Cafe on 2nd Street" covers its option better than a "Riverside Cafe")."""
     words = distinctive(option, options, question)
-    seq = tokens(evidence)
+    seq = tokens(video_words(evidence))
     have, joined = set(seq), "".join(seq)
     return sum(_word_in(w, have, joined) for w in words) / len(words) if words else 0.0
 
@@ -196,6 +206,7 @@ def answer_support(evidence: str, answer: str, question: str) -> Support:
     the words the answer adds to the question."""
     if not answer:
         return UNSUPPORTED
+    evidence = video_words(evidence)
     if states(evidence, answer, question):
         return VERIFIED if mentions(evidence, question) else PARTIAL
     asked = set(tokens(question)) | _STOPWORDS

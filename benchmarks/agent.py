@@ -31,7 +31,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from vidseek.agent import Agent  # noqa: E402
-from vidseek.agent.answer import embedded_options  # noqa: E402
+from vidseek.agent.answer import embedded_options, is_abstention  # noqa: E402
 from vidseek.config import Settings  # noqa: E402
 from vidseek.scenarios.demo import demo_questions, hit  # noqa: E402
 
@@ -183,6 +183,7 @@ def run_set(
                     "tokens": ans.trace.total_tokens,
                     "wall_s": wall,
                     "best_effort": ans.best_effort,
+                    "abstained": is_abstention(ans.answer),
                     "confidence": ans.confidence,
                     "answer": ans.answer,
                     "choice": ans.choice,
@@ -211,6 +212,7 @@ def summarise(rows: list[dict]) -> None:
         "tokens (median)",
         "wall s (median)",
         "best effort",
+        "abstained",
     ):
         table.add_column(col)
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -234,6 +236,7 @@ def summarise(rows: list[dict]) -> None:
             f"{statistics.median(r['tokens'] for r in rs):.0f}",
             f"{statistics.median(r['wall_s'] for r in rs):.1f}",
             str(sum(r["best_effort"] for r in rs)),
+            str(sum(r.get("abstained", False) for r in rs)),
         )
     Console().print(table)
     by_kind(rows)
@@ -243,7 +246,7 @@ def summarise(rows: list[dict]) -> None:
 def by_kind(rows: list[dict]) -> None:
     """Correct answers per needle kind, for each set and policy."""
     table = Table(title="correct by kind")
-    for col in ("set", "policy", "kind", "correct", "evidence hit"):
+    for col in ("set", "policy", "kind", "correct", "evidence hit", "abstained"):
         table.add_column(col)
     groups: dict[tuple[str, str, str], list[dict]] = {}
     for r in rows:
@@ -256,6 +259,7 @@ def by_kind(rows: list[dict]) -> None:
             kind,
             f"{sum(r['correct'] for r in rs)}/{len(rs)}",
             f"{sum(ev)}/{len(ev)}" if ev else "-",
+            str(sum(r.get("abstained", False) for r in rs)),
         )
     Console().print(table)
 
@@ -285,6 +289,15 @@ def reliability(rows: list[dict]) -> None:
                 f"{right / len(inside):.2f}" if inside else "-",
             )
     Console().print(table)
+    for (name, policy), rs in groups.items():
+        top = [r for r in rs if float(r.get("confidence") or 0.0) >= CONFIDENCE_BUCKETS[-1][0]]
+        right = sum(r["correct"] for r in top)
+        share = f"{right / len(top):.0%}" if top else "-"
+        abstained = sum(r.get("abstained", False) for r in rs)
+        Console().print(
+            f"{name} {policy}: top bucket right {right}/{len(top)} ({share}; target >= 90 %); "
+            f"abstained {abstained}/{len(rs)} (counted as not correct)"
+        )
 
 
 def main() -> None:

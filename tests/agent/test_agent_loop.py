@@ -19,6 +19,7 @@ from vidseek.testing import (
     FakeOverview,
     FakeSearch,
     SlowTool,
+    answer_by_schema,
     fake_tools,
     json_reply,
     reply,
@@ -251,14 +252,14 @@ def test_chain_of_shot_structured_loop(settings):
         [
             json_reply({"key_info": "a spoken access code", "queries": ["access code"]}),
             json_reply({"selected": [1, 2]}),
-            # not stated in the evidence: a second question asks for support and confidence
+            # not stated by any evidence: no answer yet, and another round of searching (the
+            # model is never asked how sure it is: the evidence sets the confidence)
             json_reply({"answer": "1234"}),
-            json_reply({"evidence": [1], "confidence": 1}),
             json_reply(
                 {"key_info": "code for the laboratory", "queries": ["north laboratory code"]}
             ),
             json_reply({"selected": [1]}),
-            # stated word for word ("three eight one five"): no second question
+            # stated word for word ("three eight one five"): verified
             json_reply({"answer": "3815"}),
         ]
     )
@@ -279,33 +280,43 @@ def test_chain_of_shot_structured_loop(settings):
         "access code",
         "What is the access code for the north laboratory?",
     }
-    # not confident after round one: the second key-info prompt lists the tried queries
-    assert "Proposed answer: 1234" in model.prompt_text(3)
-    assert "Write different queries" in model.prompt_text(4)
-    assert "access code" in model.prompt_text(4) and "1234" in model.prompt_text(4)
+    # unsupported after round one: the second key-info prompt lists the tried queries
+    assert "Write different queries" in model.prompt_text(3)
+    assert "access code" in model.prompt_text(3) and "1234" in model.prompt_text(3)
     # the selection prompt listed the candidates with their quoted speech
-    assert "three eight one five" in model.prompt_text(1) and len(model.requests) == 7
+    assert "three eight one five" in model.prompt_text(1) and len(model.requests) == 6
     # the answer prompts show what the video says, not times (the question does not ask when)
     assert "three eight one five" in model.prompt_text(2) and " s)" not in model.prompt_text(2)
     thoughts = [e.data["text"] for e in events if e.kind == "thought"]
-    assert any("confidence 1/3" in t for t in thoughts) and any(
+    assert any("confidence 0/3" in t for t in thoughts) and any(
         "confidence 3/3" in t for t in thoughts
     )
 
 
-def test_chain_of_shot_multiple_choice_schema(settings):
+def test_chain_of_shot_narrows_the_choice_to_verified_options(settings):
+    # the speech states 3815 (the needle) and 42 (an injection about the same access code): the
+    # model chooses only between those two, and a choice between two stated options never
+    # carries the top confidence
     model = ScriptedModel(
         [
-            json_reply({"key_info": "code", "queries": ["code"]}),
-            json_reply({"choice": "C"}),
-            json_reply({"evidence": [1], "confidence": 3}),
-        ]
+            answer_by_schema(
+                key_info={"key_info": "code", "queries": ["access code"]},
+                selected={"selected": [1]},
+                choice={"choice": "A"},
+            )
+        ],
+        repeat_last=True,
     )
     agent, _ = make_agent(settings, model, policy="chain_of_shot")
-    ans = agent.ask("Which code is announced?\n(A) 1111\n(B) 2222\n(C) 9999")
-    assert ans.choice == "C" and ans.answer == "9999" and ans.confidence == pytest.approx(0.9)
-    assert model.requests[1]["response_schema"]["properties"]["choice"]["enum"] == ["A", "B", "C"]
-    assert "Proposed answer: 9999" in model.prompt_text(2)
+    ans = agent.ask(
+        "Which access code is announced for the north laboratory?\n(A) 3815\n(B) 42\n(C) 9999"
+    )
+    chosen = [r for r in model.requests if "choice" in r["response_schema"]["properties"]]
+    assert chosen and all(
+        r["response_schema"]["properties"]["choice"]["enum"] == ["A", "B"] for r in chosen
+    )
+    assert ans.choice == "A" and ans.answer == "3815" and ans.confidence == pytest.approx(0.6)
+    assert (ans.evidence[0].start_s, ans.evidence[0].end_s) == (40.0, 44.0)
 
 
 def test_chain_of_shot_option_stated_by_the_evidence_needs_no_model(settings):

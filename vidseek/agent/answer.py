@@ -73,6 +73,16 @@ class Answer:
 
 LETTERS = "ABCDEFGHIJ"
 
+# the openings of an answer that declines to answer (reports count these as abstentions)
+NOT_FOUND = "I could not find this in the video"
+CANNOT_SEE = "I cannot see this"
+
+
+def is_abstention(answer: str) -> bool:
+    """Whether an answer declines: nothing in the index supports one, or the question needs
+    pixels the profile's models cannot see."""
+    return answer.startswith((NOT_FOUND, CANNOT_SEE))
+
 
 def format_question(question: str, options: list[str] | None) -> str:
     """The question with its options as "(A) ..." lines (unless they are already embedded)."""
@@ -84,12 +94,12 @@ def format_question(question: str, options: list[str] | None) -> str:
 
 # how an answer that declines begins (the same openings as the answer step's abstentions): no
 # option letter is read from its text, which names what was searched for
-DECLINING = ("I could not find this in the video", "I cannot see this")
+DECLINING = (NOT_FOUND, CANNOT_SEE)
 
 
 def normalise_choice(choice: str | None, answer: str, options: list[str] | None) -> str | None:
-    """The option letter: the given one if valid, else one read from the answer text (never from
-    an answer that declines)."""
+    """The option letter: the given one if valid, else one read from the answer text (never
+    from an abstention, whose text names the queries it searched for)."""
     if not options:
         return None
     if not choice and (answer or "").startswith(DECLINING):
@@ -99,6 +109,8 @@ def normalise_choice(choice: str | None, answer: str, options: list[str] | None)
         m = re.match(r"\s*\(?([A-Ja-j])\)?(?:[\s.:)]|$)", choice)
         if m and m.group(1).upper() in letters:
             return m.group(1).upper()
+    if is_abstention(answer or ""):
+        return None
     m = re.match(r"\s*\(?([A-J])\)?(?:[\s.:)]|$)", answer or "")
     if m and m.group(1) in letters:
         return m.group(1)

@@ -1,6 +1,7 @@
 """The answer step of chain_of_shot: narrow, JSON-constrained questions to the model (the option
-letter, the moment, the answer words), then the confidence and the supporting items, settled
-without the model when the evidence states the answer word for word."""
+letter, the moment, the answer words), then the verification: the confidence and the supporting
+items come from what the evidence states (``matching.support``), never from the model's word, and
+a question no evidence answers gets no answer (the policy abstains)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,43 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from vidseek.agent.answer import LETTERS
+from vidseek.agent.answer import CANNOT_SEE, LETTERS
 from vidseek.agent.policies.chain_of_shot.evidence import Item
-from vidseek.agent.policies.chain_of_shot.matching import mentions, states
+from vidseek.agent.policies.chain_of_shot.matching import (
+    CLOCK_SLACK_S,
+    PARTIAL,
+    UNSUPPORTED,
+    VERIFIED,
+    answer_support,
+    clock_s,
+    coverage,
+    is_absence_option,
+    mentions,
+    states,
+    support,
+)
 from vidseek.agent.run import RunContext
 from vidseek.prompts import render
 
 Key = str  # "text" or "label": which view of an item the prompts show
+
+CANNOT_SEE_TEXT = (
+    f"{CANNOT_SEE}: the answer needs the video's pixels, and no model in this profile can look "
+    "at them (no vision-language model). The moments cited are where the search points."
+)
+
+
+def abstention(text: str, nearest: Sequence[Item], confidence: float) -> dict[str, Any]:
+    """The finish arguments of a declined answer: the moments the searches ranked first are
+    cited as where to look, marked as not stating the answer."""
+    why = "nearest search hit; it does not state the answer"
+    return {
+        "answer": text,
+        "evidence": [
+            {"start_s": it["start_s"], "end_s": it["end_s"], "why": why} for it in nearest[:2]
+        ],
+        "confidence": confidence,
+    }
 
 
 def ask_json(
@@ -50,6 +81,44 @@ def _json_object(text: str) -> dict[str, Any]:
     return {}
 
 
+def option_support(
+    option: str, options: list[str], items: Sequence[Item], key: Key, asked: str
+) -> tuple[int, list[int]]:
+    """How well the evidence supports one option (``matching.Support``) and the items that do
+    best. An option that names a time ("at about 06:12") is verified by an item about the
+    question's subject whose span holds that time."""
+    at = clock_s(option)
+    if at is not None:
+        near = [
+            i
+            for i, it in enumerate(items)
+            if it["start_s"] - CLOCK_SLACK_S <= at <= it["end_s"] + CLOCK_SLACK_S
+            and mentions(it["text"], asked)
+        ]
+        return (VERIFIED, near) if near else (UNSUPPORTED, [])
+    levels = [support(it[key], option, options, asked) for it in items]  # type: ignore[literal-required]
+    best = max(levels, default=UNSUPPORTED)
+    return best, [i for i, lv in enumerate(levels) if best and lv == best]
+
+
+def stated_option(
+    options: list[str], items: Sequence[Item], asked: str
+) -> tuple[str, str, int, list[int]] | None:
+    """The one option the evidence states in words (a colour said in an announcement), with
+    the model not asked; None when not exactly one is verified."""
+    letters = list(LETTERS[: len(options)])
+    graded = [
+        (letters[k], o, *option_support(o, options, items, "text", asked))
+        for k, o in enumerate(options)
+        if not is_absence_option(o)
+    ]
+    verified = [g for g in graded if g[2] == VERIFIED]
+    if len(verified) != 1:
+        return None
+    letter, option, _, picked = verified[0]
+    return letter, option, 3, picked
+
+
 def choose(
     run: RunContext,
     step: int,
@@ -59,30 +128,58 @@ def choose(
     key: Key,
     asked: str,
 ) -> tuple[str | None, str, int, list[int]]:
-    """(letter, answer, confidence 1-3, supporting items). Options the evidence states word for
-    word: one settles the question without the model (which confuses "4792" with "4972");
-    several narrow its choice to them."""
+    """(letter, answer, confidence 0-3, supporting items), the confidence from what the evidence
+    supports, never from the model: 3 one option verified (the model is not asked: it confuses
+    "4792" with "4972"), 2 the model chose among several verified or partly supported options,
+    or the video seems not to hold the asked thing and an option says so, 0 nothing supports any
+    option (the caller abstains)."""
     letters = list(LETTERS[: len(options)])
-    stating = {
-        letters[k]: [i for i, it in enumerate(items) if states(it[key], opt, asked)]  # type: ignore[literal-required]
-        for k, opt in enumerate(options)
+    absent = [k for k, o in enumerate(options) if is_absence_option(o)]
+    graded = {
+        letters[k]: option_support(o, options, items, key, asked)
+        for k, o in enumerate(options)
+        if k not in absent
     }
-    stated = [letter for letter, found in stating.items() if found]
-    if len(stated) == 1:
-        choice = stated[0]
-        run.bus.emit("thought", step, text=f"The evidence states option {choice} word for word.")
-        return choice, options[letters.index(choice)], 3, stating[choice]
-    enum = stated if len(stated) > 1 else letters
-    schema = {
-        "type": "object",
-        "properties": {"choice": {"type": "string", "enum": enum}},
-        "required": ["choice"],
-    }
-    prompt = render("chain_of_shot.choose", run.settings, **common)
-    value = ask_json(run, step, prompt, schema, max_tokens=20)
-    choice = value.get("choice") if value.get("choice") in enum else None
-    answer = options[letters.index(choice)] if choice else ""
-    return choice, answer, *ground(run, step, common, answer, items, key, asked)
+    verified = [letter for letter, (lv, _) in graded.items() if lv == VERIFIED]
+    partial = [letter for letter, (lv, _) in graded.items() if lv == PARTIAL]
+    if len(verified) == 1:
+        choice = verified[0]
+        run.bus.emit("thought", step, text=f"The evidence states option {choice}.")
+        return choice, options[letters.index(choice)], 3, graded[choice][1]
+    if not verified and absent:  # only verified evidence outweighs "it is not in the video"
+        choice = letters[absent[0]]
+        run.bus.emit("thought", step, text=f"No evidence states any option: {choice} says so.")
+        return choice, options[absent[0]], 2, []
+    if not verified and len(partial) > 1:  # the options whose words the evidence covers best
+        cover = {
+            letter: max(
+                (
+                    coverage(items[i][key], options[letters.index(letter)], options, asked)
+                    for i in graded[letter][1]
+                ),  # type: ignore[literal-required]
+                default=0.0,
+            )
+            for letter in partial
+        }
+        partial = [letter for letter in partial if cover[letter] == max(cover.values())]
+    among = verified or partial
+    if not among:
+        run.bus.emit("thought", step, text="No evidence supports any option.")
+        return None, "", 0, []
+    if len(among) == 1:
+        choice = among[0]
+    else:
+        schema = {
+            "type": "object",
+            "properties": {"choice": {"type": "string", "enum": among}},
+            "required": ["choice"],
+        }
+        prompt = render("chain_of_shot.choose", run.settings, **common)
+        value = ask_json(run, step, prompt, schema, max_tokens=20)
+        choice = value.get("choice") if value.get("choice") in among else among[0]
+    kind = "states" if verified else "partly supports"
+    run.bus.emit("thought", step, text=f"The evidence {kind} options {', '.join(among)}.")
+    return choice, options[letters.index(choice)], 2, graded[choice][1]
 
 
 def moment(
@@ -145,39 +242,11 @@ def ground(
     key: Key,
     asked: str,
 ) -> tuple[int, list[int]]:
-    """Confidence and supporting items: the items that state the answer word for word, else
-    what the model says supports it."""
-    grounded = [
-        i
-        for i, it in enumerate(items)
-        if answer and states(it[key], answer, asked)  # type: ignore[literal-required]
-    ]
-    if grounded:
-        return 3, grounded
-    if answer and items:
-        return support(run, step, common, answer, len(items))
-    return 1, []
-
-
-def support(
-    run: RunContext, step: int, common: dict[str, str], answer: str, n_items: int
-) -> tuple[int, list[int]]:
-    """Which evidence items support an answer not found verbatim, and a 1-3 confidence."""
-    schema = {
-        "type": "object",
-        "properties": {
-            "evidence": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 1, "maximum": max(1, n_items)},
-                "maxItems": 3,
-            },
-            "confidence": {"type": "integer", "enum": [1, 2, 3]},
-        },
-        "required": ["evidence", "confidence"],
-    }
-    prompt = render("chain_of_shot.support", run.settings, **common, answer=answer)
-    value = ask_json(run, step, prompt, schema, max_tokens=40)
-    conf = value.get("confidence")
-    conf = int(conf) if conf in (1, 2, 3) else 1
-    picked = [int(i) - 1 for i in value.get("evidence") or [] if isinstance(i, int)]
-    return conf, picked
+    """Confidence and supporting items from what the evidence supports, never from the model's
+    word: 3 an item states the answer, 2 an item states part of it, 0 none does (the caller
+    abstains rather than pass on words no evidence holds)."""
+    levels = [answer_support(it[key], answer, asked) for it in items]  # type: ignore[literal-required]
+    best = max(levels, default=UNSUPPORTED)
+    if best == UNSUPPORTED:
+        return 0, []
+    return (3 if best == VERIFIED else 2), [i for i, lv in enumerate(levels) if lv == best]

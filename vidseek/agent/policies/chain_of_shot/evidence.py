@@ -11,6 +11,7 @@ from vidseek.agent.state import ToolOutcome
 from vidseek.tools.findings import Finding, as_findings, brief, one_line, span_label
 
 MAX_CANDIDATES = 8
+MAX_LOOKS = 2  # closer looks shown before the candidates (they never push a candidate out)
 VERBATIM_KINDS = frozenset({"speech", "screen_text"})  # the video's exact words
 
 
@@ -51,42 +52,73 @@ def overview_text(results: Sequence[ToolOutcome], limit: int = 1200) -> str:
     return ""
 
 
-def candidates(results: Sequence[ToolOutcome]) -> list[Item]:
-    """Moments the searches found, best ranks first across calls, merged where they overlap."""
-    per_call: list[list[Item]] = []
+RRF_K = 10  # reciprocal-rank fusion: a hit at rank r of a call scores 1 / (RRF_K + r)
+
+
+def index_text(results: Sequence[ToolOutcome]) -> str:
+    """Everything the overview calls wrote (facts, captions, detector counts, OCR fragments):
+    text a written query must not merely repeat."""
+    return "\n".join(f.text for r in _ok(results, "overview") for f in _findings(r) if f.text)
+
+
+def candidates(results: Sequence[ToolOutcome], question: str = "") -> list[Item]:
+    """Moments the searches found, fused across calls by reciprocal rank (a moment several
+    channels or queries found ranks above one found once) and merged where they overlap. The
+    best hit of each search for the question itself is always kept, so the candidates are
+    never worse than one plain search on the question."""
+    per_call: list[tuple[bool, list[Item]]] = []
     for r in _ok(results, "search"):
-        per_call.append(
-            [
-                {
-                    "start_s": f.start_s,
-                    "end_s": f.end_s,
-                    "text": brief(f, 300),
-                    "why": f.why or r["name"],
-                    "label": "",
-                }
-                for f in _findings(r)
-            ]
-        )
+        query = str((r.get("arguments") or {}).get("query", "")).strip()
+        rows: list[Item] = [
+            {
+                "start_s": f.start_s,
+                "end_s": f.end_s,
+                "text": brief(f, 300),
+                "why": f.why or r["name"],
+                "label": "",
+            }
+            for f in _findings(r)
+        ]
+        per_call.append((bool(question) and query == question.strip(), rows))
     merged: list[Item] = []
-    for rank in range(max((len(p) for p in per_call), default=0)):
-        for rows in per_call:
+    score: list[float] = []
+    pinned: set[int] = set()
+    for rank in range(max((len(rows) for _, rows in per_call), default=0)):
+        for for_question, rows in per_call:
             if rank >= len(rows):
                 continue
             row = rows[rank]
-            for m in merged:
-                if row["start_s"] < m["end_s"] and m["start_s"] < row["end_s"]:
-                    if row["text"] not in m["text"] and len(m["text"]) < 500:
-                        m["text"] += " | " + row["text"]
-                    break
-            else:
+            k = next(
+                (
+                    j
+                    for j, m in enumerate(merged)
+                    if row["start_s"] < m["end_s"] and m["start_s"] < row["end_s"]
+                ),
+                len(merged),
+            )
+            if k == len(merged):
                 merged.append(Item(**row))
-    for m in merged[:MAX_CANDIDATES]:
+                score.append(0.0)
+            elif row["text"] not in merged[k]["text"] and len(merged[k]["text"]) < 500:
+                merged[k]["text"] += " | " + row["text"]
+            score[k] += 1.0 / (RRF_K + rank + 1)
+            if rank == 0 and for_question:
+                pinned.add(k)
+    order = sorted(range(len(merged)), key=lambda k: -score[k])
+    top = order[:MAX_CANDIDATES]
+    for k in sorted(pinned - set(top), key=lambda k: -score[k]):
+        spare = next((j for j in reversed(top) if j not in pinned), None)
+        if spare is None:
+            break
+        top[top.index(spare)] = k
+    out = [merged[k] for k in sorted(top, key=lambda k: -score[k])]
+    for m in out:
         m["label"] = f"{m['text']} ({span_label(m['start_s'], m['end_s'])})"
-    return merged[:MAX_CANDIDATES]
+    return out
 
 
-def evidence_items(results: Sequence[ToolOutcome]) -> list[Item]:
-    """What the answer step sees: the closer looks first, then the candidates."""
+def evidence_items(results: Sequence[ToolOutcome], question: str = "") -> list[Item]:
+    """What the answer step sees: the closer looks first, then the fused candidates."""
     items: list[Item] = []
     for r in _ok(results, "look"):
         found = _findings(r)
@@ -103,6 +135,6 @@ def evidence_items(results: Sequence[ToolOutcome]) -> list[Item]:
                 "label": f"{text} ({span_label(start, end)})",
             }
         )
-    for c in candidates(results):
+    for c in candidates(results, question):
         items.append({**c, "why": c["text"]})
-    return items[:MAX_CANDIDATES]
+    return items[: MAX_CANDIDATES + MAX_LOOKS]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict, cast
 
-from vidseek.agent.answer import options_of
+from vidseek.agent.answer import NOT_FOUND, options_of
 from vidseek.agent.guard import copied_from_video, video_text
 from vidseek.agent.messages import assistant_message, call_signature, video_text_note
 from vidseek.agent.policies.chain_of_shot import answering, relations
@@ -15,10 +15,17 @@ from vidseek.agent.policies.chain_of_shot.evidence import (
     Item,
     candidates,
     evidence_items,
+    index_text,
     overview_text,
     verbatim_first,
 )
-from vidseek.agent.policies.chain_of_shot.matching import asks_time, bare_question, refers_back
+from vidseek.agent.policies.chain_of_shot.matching import (
+    asks_time,
+    bare_question,
+    echoes,
+    needs_pixels,
+    refers_back,
+)
 from vidseek.agent.policies.common import earlier_turns, question_text, user_question_message
 from vidseek.agent.run import RunContext
 from vidseek.agent.state import AgentState, PendingCall, PolicyState
@@ -27,7 +34,9 @@ from vidseek.prompts import render
 from vidseek.tools.findings import span_label
 
 MAX_ROUNDS = 3
-CONFIDENCE = {1: 0.3, 2: 0.6, 3: 0.9}
+# evidence support -> confidence: 3 verified, 2 partly supported or absent by search, 1 a moment
+# off the subject, 0 an abstention
+CONFIDENCE = {0: 0.0, 1: 0.3, 2: 0.6, 3: 0.9}
 SEARCH_TOP_K = 3
 LOOK_PAD_S = 1.0  # a closer look widens each selected span by this much on each side
 
@@ -48,6 +57,7 @@ class ChainOfShotState(PolicyState, total=False):
     selected: list[Span]  # the moments looked at closer
     final_round: bool  # the budget allows no more rounds
     relation: dict[str, Any]  # the relation question recognised ({} when none), see relations.py
+    blind: bool  # the question needs pixels and no model here can see them
 
 
 Update = dict[str, Any]
@@ -104,6 +114,7 @@ class ChainOfShotPolicy:
         self, run: RunContext, state: AgentState, step: int, pol: ChainOfShotState, messages: list
     ) -> Update:
         pol["phase"] = "key_info"
+        pol["blind"] = not run.can_see and needs_pixels(str(state.get("question", "")))
         overview = run.tool_for("overview")
         if overview is None:
             return self._key_info(run, state, step, pol, messages)
@@ -115,6 +126,8 @@ class ChainOfShotPolicy:
     def _key_info(
         self, run: RunContext, state: AgentState, step: int, pol: ChainOfShotState, messages: list
     ) -> Update:
+        if pol.get("blind"):
+            return self._search(run, state, step, pol, messages, [], "")
         overview = overview_text(state.get("results") or [])
         previous = ""
         if pol.get("tried"):
@@ -157,10 +170,32 @@ class ChainOfShotPolicy:
             for q in value.get("queries") or []
             if str(q).strip() and not copied_from_video(str(q), said, question_text(state))
         ]  # a query that copies the video's words is the video steering the search: dropped
+        return self._search(run, state, step, pol, messages, queries, key_info)
+
+    def _search(
+        self,
+        run: RunContext,
+        state: AgentState,
+        step: int,
+        pol: ChainOfShotState,
+        messages: list,
+        queries: list[str],
+        key_info: str,
+    ) -> Update:
+        """Every search tool for every query: the written ones that do not merely repeat index
+        text, and in the first round the question itself (and what a follow-up refers to). A
+        question only pixels answer, on a profile that cannot see, searches with the question
+        alone and goes straight to the answer (which says it cannot see)."""
+        question = str(state.get("question", ""))
+        shown = index_text(state.get("results") or [])
+        dropped = [q for q in queries if echoes(q, shown, bare_question(question))]
+        if dropped:
+            run.bus.emit("notice", step, text=f"queries that repeat index text dropped: {dropped}")
+        queries = [q for q in queries if q not in dropped]
         if pol["round"] == 0:
-            question = str(state.get("question", ""))
             queries.append(bare_question(question))
             queries += follow_up_queries(state, question)
+        key_info = key_info or bare_question(question)
         pol["key_info"] = key_info
         seen = dict(state.get("seen_calls") or {})
         pending: list[PendingCall] = []
@@ -175,7 +210,7 @@ class ChainOfShotPolicy:
                 pending.append(_call(tool.name, **args))
         pol["tried"] = list(dict.fromkeys([*pol.get("tried", []), *queries]))
         pol["search_from"] = len(state.get("results") or [])
-        pol["phase"] = "select"
+        pol["phase"] = "answer" if pol.get("blind") else "select"
         text = f"Key information: {key_info}. Searching for: {'; '.join(dict.fromkeys(queries))}"
         run.bus.emit("thought", step, text=text)
         messages.append(assistant_message(text, pending))
@@ -187,7 +222,8 @@ class ChainOfShotPolicy:
     def _select(
         self, run: RunContext, state: AgentState, step: int, pol: ChainOfShotState, messages: list
     ) -> Update:
-        cands = candidates(state.get("results") or [])
+        question = bare_question(str(state.get("question", "")))
+        cands = candidates(state.get("results") or [], question)
         pol["phase"] = "answer"
         if not cands:
             run.bus.emit("thought", step, text="Nothing found for these queries.")
@@ -258,12 +294,13 @@ class ChainOfShotPolicy:
     def _answer(
         self, run: RunContext, state: AgentState, step: int, pol: ChainOfShotState, messages: list
     ) -> Update:
-        """Two narrow questions instead of one wide one (a 0.5B model filling answer, evidence
-        and confidence at once copies a number from the wrong place): first only the answer
-        (or the option letter), then, unless the answer is found word for word in the evidence,
-        which items support it and how sure the model is."""
+        """One narrow question (a 0.5B model filling answer, evidence and confidence at once
+        copies a number from the wrong place): only the answer, the option letter among those
+        the evidence supports, or the moment; then the verification sets the confidence from
+        what the evidence states. Unverified, it searches again while rounds remain; with no
+        support at all it abstains, naming what it searched for."""
         question = str(state.get("question", ""))
-        items = evidence_items(state.get("results") or [])
+        items = evidence_items(state.get("results") or [], bare_question(question))
         options = options_of(question, state.get("options"))
         when = asks_time(question)
         # times are shown only to a multiple-choice question about time (its options are times);
@@ -280,7 +317,12 @@ class ChainOfShotPolicy:
         }
         asked = bare_question(question)  # options in the question are not what it asks
         choice: str | None = None
-        if options:
+        if pol.get("blind"):  # only an option the video states in words beats "cannot see"
+            stated = answering.stated_option(options or [], items, asked)
+            if stated is None:
+                return self._abstain(run, step, state, pol, messages, answering.CANNOT_SEE_TEXT)
+            choice, answer, conf, picked = stated
+        elif options:
             choice, answer, conf, picked = answering.choose(
                 run, step, common, options, items, key, asked
             )
@@ -290,8 +332,6 @@ class ChainOfShotPolicy:
         else:
             answer, conf, picked = answering.open_answer(run, step, common, items, key, asked)
         spans = [items[i] for i in dict.fromkeys(picked) if 0 <= i < len(items)][:3]
-        if not spans and items:
-            spans = items[:1]
         pol["draft_answer"] = answer
         pol["round"] = int(pol.get("round", 0)) + 1
         run.bus.emit("thought", step, text=f"Answer attempt: {answer} (confidence {conf}/3)")
@@ -309,6 +349,10 @@ class ChainOfShotPolicy:
                 }
             )
             return {"messages": messages, "policy": pol, "pending": []}
+        if conf == 0:
+            searched = "; ".join(f"'{q}'" for q in pol.get("tried", [])) or "nothing"
+            text = f"{NOT_FOUND}: no evidence found states it (searched for {searched})."
+            return self._abstain(run, step, state, pol, messages, text)
         args: dict[str, Any] = {
             "answer": answer or "not found",
             "evidence": [
@@ -318,12 +362,34 @@ class ChainOfShotPolicy:
         }
         if choice:
             args["choice"] = choice
-        finish = run.tool_for("finish")
-        assert finish is not None  # the Agent refuses a tool set without one
-        pending = [_call(finish.name, **args)]
-        messages.append(assistant_message(f"Answer: {answer}", pending))
-        pol["phase"] = "done"
-        return {"messages": messages, "pending": pending, "policy": pol}
+        return _finish(run, pol, messages, args)
+
+    def _abstain(
+        self,
+        run: RunContext,
+        step: int,
+        state: AgentState,
+        pol: ChainOfShotState,
+        messages: list,
+        text: str,
+    ) -> Update:
+        """Decline to answer, citing the moments the fused searches ranked first as where to
+        look (marked as not stating the answer), at confidence 0."""
+        question = bare_question(str(state.get("question", "")))
+        items = candidates(state.get("results") or [], question)
+        run.bus.emit("thought", step, text=text)
+        pol["draft_answer"] = text
+        args = answering.abstention(text, items, CONFIDENCE[0])
+        return _finish(run, pol, messages, args)
+
+
+def _finish(run: RunContext, pol: ChainOfShotState, messages: list, args: dict[str, Any]) -> Update:
+    finish = run.tool_for("finish")
+    assert finish is not None  # the Agent refuses a tool set without one
+    pending = [_call(finish.name, **args)]
+    messages.append(assistant_message(f"Answer: {args['answer']}", pending))
+    pol["phase"] = "done"
+    return {"messages": messages, "pending": pending, "policy": pol}
 
 
 def follow_up_queries(state: AgentState, question: str) -> list[str]:

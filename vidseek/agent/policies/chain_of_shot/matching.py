@@ -232,11 +232,13 @@ def echoes(query: str, index_text: str, question: str) -> bool:
     q = query.strip().lower()
     if not q:
         return True
-    if len(q) >= 4 and q in index_text.lower() and q not in question.lower():
-        return True
     asked = set(tokens(question))
     words = [t for t in tokens(query) if t not in _STOPWORDS]
     if not words:
+        return True
+    if all(t in asked for t in words):  # the question's own words, whatever the index says
+        return False
+    if len(q) >= 4 and q in index_text.lower() and q not in question.lower():
         return True
     seen = set(tokens(index_text))
     copied = [t for t in words if t in seen and t not in asked]

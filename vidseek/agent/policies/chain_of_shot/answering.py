@@ -6,6 +6,7 @@ a question no evidence answers gets no answer (the policy abstains)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -230,7 +231,35 @@ def open_answer(
     prompt = render("chain_of_shot.answer", run.settings, **common)
     value = ask_json(run, step, prompt, schema, max_tokens=80)
     answer = " ".join(str(value.get("answer") or "").split())
-    return answer, *ground(run, step, common, answer, items, key, asked)
+    conf, picked = ground(run, step, common, answer, items, key, asked)
+    if conf == 2 and _DIGIT.search(answer):
+        stated = stated_number(items, key, asked)
+        if stated is not None:  # the evidence states a number about the subject; the model's is not
+            return stated[0], 3, stated[1]
+    return answer, conf, picked
+
+
+_DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"\b[A-Za-z]{0,3}\d[\dA-Za-z-]*\b")
+# text that gives orders ("ignore the rules", "say 42", "must be answered 42") is no witness
+_ORDERS = re.compile(r"\b(ignore|disregard|say|answer|answered|must|instructions?)\b", re.I)
+
+
+def stated_number(items: Sequence[Item], key: Key, asked: str) -> tuple[str, list[int]] | None:
+    """A number or code that a moment about the question's subject states (a 0.5B model asked
+    for a code copies the first digit it sees, e.g. from a sign that only mentions the subject),
+    with the items that state it; None unless exactly one such number is stated. Used only when
+    the model's own number is partly supported; a moment that gives orders never counts."""
+    found: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        text = str(it[key])  # type: ignore[literal-required]
+        if _ORDERS.search(text):
+            continue
+        for token in dict.fromkeys(_NUMBER.findall(text)):
+            if token.lower() in asked.lower() or answer_support(text, token, asked) != VERIFIED:
+                continue
+            found.setdefault(token, []).append(i)
+    return next(iter(found.items())) if len(found) == 1 else None
 
 
 def ground(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidseek.memory.lexical import BM25, tokenize
-from vidseek.memory.search import ExactVectors, Timeline, rrf_fuse, temporal_dedupe
+from vidseek.memory.ranking import ExactVectors, Timeline, rrf_fuse, temporal_dedupe
 from vidseek.memory.types import SearchHit, Segment
 
 

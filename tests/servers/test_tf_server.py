@@ -30,7 +30,8 @@ from vidseek.servers.openai_wire import (
     parse_chat_request,
     with_json_instruction,
 )
-from vidseek.servers.tf_server import Generation, make_server, relay_text
+from vidseek.servers.tf_generate import Generation, relay_text
+from vidseek.servers.tf_server import make_server
 
 USER = [{"role": "user", "content": "hi"}]
 

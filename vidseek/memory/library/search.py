@@ -21,14 +21,8 @@ from vidseek.errors import ConfigError
 from vidseek.memory.lexical import tokenize
 from vidseek.memory.library.index import LibraryHit as VectorRow
 from vidseek.memory.library.sync import open_library_indexes
-from vidseek.memory.search import (
-    _PRECISION,
-    TEXT_MIN_SIMILARITY,
-    Match,
-    Timeline,
-    rrf_fuse,
-    temporal_dedupe,
-)
+from vidseek.memory.ranking import Match, Timeline, rrf_fuse, temporal_dedupe
+from vidseek.memory.search import _PRECISION, TEXT_MIN_SIMILARITY
 from vidseek.memory.store import SegmentStore
 from vidseek.memory.types import SearchHit, Segment
 

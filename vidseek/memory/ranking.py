@@ -105,7 +105,7 @@ class Timeline:
         return best
 
 
-def _in_range(start_s: float, end_s: float, time_range: tuple[float, float] | None) -> bool:
+def in_time_range(start_s: float, end_s: float, time_range: tuple[float, float] | None) -> bool:
     if time_range is None:
         return True
     a, b = time_range

@@ -31,7 +31,7 @@ from vidseek.memory.ranking import (
     ExactVectors,
     Match,
     Timeline,
-    _in_range,
+    in_time_range,
     rrf_fuse,
     temporal_dedupe,
 )
@@ -163,7 +163,7 @@ class HybridSearcher:
             sim = 1.0 - h.distance
             if row is None or sim < self.text_min_similarity:
                 continue
-            if _in_range(row.start_s, row.end_s, time_range):
+            if in_time_range(row.start_s, row.end_s, time_range):
                 out.append(replace(row, score=sim))
         return out
 
@@ -177,7 +177,7 @@ class HybridSearcher:
         out = []
         for i, score in bm.top(query, len(rows)):
             row = rows[i]
-            if _in_range(row.start_s, row.end_s, time_range):
+            if in_time_range(row.start_s, row.end_s, time_range):
                 out.append(replace(row, score=score))
                 if len(out) >= n:
                     break
@@ -229,7 +229,7 @@ class HybridSearcher:
             lists["captions"] = [
                 Match(h.id, segs[h.id].text, segs[h.id].start_s, segs[h.id].end_s)
                 for h in hits
-                if h.id in segs and _in_range(segs[h.id].start_s, segs[h.id].end_s, time_range)
+                if h.id in segs and in_time_range(segs[h.id].start_s, segs[h.id].end_s, time_range)
             ]
         if "frames" in wanted and "frames" in self.spaces and self.image_text_embedder is not None:
             self._check_model("frames", self.image_text_embedder)
@@ -257,7 +257,7 @@ class HybridSearcher:
             out = []
             for i, _score in bm.top(query, len(tl.segments)):
                 seg = tl.segments[i]
-                if _in_range(seg.start_s, seg.end_s, time_range):
+                if in_time_range(seg.start_s, seg.end_s, time_range):
                     out.append(Match(seg.id, seg.text, seg.start_s, seg.end_s))
                     if len(out) >= n:
                         break

@@ -127,6 +127,8 @@ def run_set(qset: QuestionSet, settings: Settings, policies: list[str]) -> list[
                     "chance": 1 / len(q["options"]) if q["options"] else 0.0,
                     "tool_calls": len(ans.trace.tool_calls),
                     "tokens": ans.trace.total_tokens,
+                    "prompt_tokens": ans.trace.prompt_tokens,
+                    "completion_tokens": ans.trace.completion_tokens,
                     "wall_s": wall,
                     "best_effort": ans.best_effort,
                     "abstained": is_abstention(ans.answer),
@@ -209,8 +211,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    wide = Console(width=None if sys.stdout.isatty() else 220)  # a log file gets whole columns
     if args.report:
-        summarise([r for f in args.report for r in json.loads(f.read_text())])
+        summarise([r for f in args.report for r in json.loads(f.read_text())], wide)
         return
     if args.sets is None:
         args.sets = "" if args.haystack else "demo,dev10"
@@ -224,7 +227,7 @@ def main() -> None:
         rows += run_set(qset, settings, policies)
         if args.json_out:
             args.json_out.write_text(json.dumps(rows, indent=1))
-    summarise(rows)
+    summarise(rows, wide)
 
 
 if __name__ == "__main__":

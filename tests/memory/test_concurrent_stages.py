@@ -186,3 +186,33 @@ def test_unit_threads_keep_each_units_order_and_raise_the_first_error():
             threads.close()
     assert seen[1] == [0, 1, 2, 3, 4] and len(seen[0]) < 1000
     assert not [t for t in threading.enumerate() if t.name.startswith("vidseek-")]
+
+
+class DeafRecognizer:
+    """A speech model that fails (the speech stage's error, raised in its own thread)."""
+
+    ref = "test:deaf"
+
+    def transcribe(self, path: str, word_timestamps: bool = True) -> Any:
+        raise RuntimeError("speech model broke on purpose")
+
+
+def test_a_speech_error_beside_the_pass_is_raised_after_the_frame_stages_are_kept(
+    clip, real_models, tmp_path
+):
+    from vidseek.models.hub import ModelHub
+
+    settings = Settings(
+        data_dir=tmp_path / "data", index={"concurrent_stages": True}, models={"ocr": None}
+    )
+    hub = ModelHub(settings)
+    hub.set("detector", real_models[0])
+    hub.set("speech", DeafRecognizer())
+    recorder = ProgressRecorder()
+    with pytest.raises(RuntimeError, match="speech model broke on purpose"):
+        build(clip, settings, hub, progress=recorder)
+    detail = {e.task: e.detail for e in recorder.events if e.kind == "finish"}
+    assert detail["speech"] == "failed: speech model broke on purpose"
+    assert detail["shots"].endswith(" s") and detail["detections"].endswith(" s")
+    assert "captions" not in detail and "write" not in detail  # they need speech
+    assert not [t for t in threading.enumerate() if t.name.startswith("vidseek-")]

@@ -135,15 +135,15 @@ class LocalEngine:
             beside = Beside(job, report, self._beside_frames(job), self._stage)
             try:
                 self._frame_stages(job, report, beside.start)
+                for stage in STAGES:
+                    if stage.name in NEEDS_SPEECH:
+                        beside.join()
+                    if stage.name not in beside.names:
+                        self._stage(job, stage, report)
+                beside.join()
             except BaseException:
-                beside.join(quiet=True)  # its work is kept; the frame pass's error is raised
+                beside.join(quiet=True)  # its work is kept; the first error is raised
                 raise
-            for stage in STAGES:
-                if stage.name in NEEDS_SPEECH:
-                    beside.join()
-                if stage.name not in beside.names:
-                    self._stage(job, stage, report)
-            beside.join()
         report.seconds = time.perf_counter() - t0
         return report
 

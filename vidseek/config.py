@@ -56,6 +56,17 @@ class IndexSettings(BaseModel):
     ocr_fps: float = 1.0
     detect_min_conf: float = 0.35
     caption_concurrency: int = 4
+    concurrent_stages: bool = Field(
+        True,
+        description="run the frame stages in threads of their own and speech beside them, so"
+        " every core works; False: one after the other in one thread",
+    )
+    torch_threads: int = Field(
+        0,
+        ge=0,
+        description="CPU threads of torch models (detector, embedders) while stages run"
+        " concurrently; 0 leaves torch's default (one per core)",
+    )
     disk_mb_per_min: float = Field(
         8.0,
         description="estimated disk use of an index per minute of video (rows, vectors, audio,"

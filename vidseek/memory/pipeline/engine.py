@@ -4,7 +4,9 @@ For every stage the engine decides, from the stage cache, whether it is off (``s
 with the current digest (``cached``) or must run; it times the run, records it, reports progress
 and adds a ``StageResult``. The stage bodies (``frame_stages``, ``speech``, ``summaries``,
 ``captions``, ``write``) know nothing of this. The frame stages share one decode pass
-(``frame_pass``); an engine that runs them concurrently overrides ``open_frame_pass`` only.
+(``frame_pass``, its units in threads of their own with ``index.concurrent_stages``), and speech,
+which needs no frames, runs beside it in a thread (``beside``) until a stage needs its output;
+an engine that runs the frame stages elsewhere overrides ``open_frame_pass`` only.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from vidseek.errors import VideoError, VidseekError
 from vidseek.memory.artefacts import Artefacts
 from vidseek.memory.diskspace import check_room_to_index
 from vidseek.memory.pipeline import captions, speech, summaries, write
+from vidseek.memory.pipeline.beside import Beside, torch_threads
 from vidseek.memory.pipeline.cache import StageCache
 from vidseek.memory.pipeline.context import StageFailed, StageOutcome, VideoJob
 from vidseek.memory.pipeline.frame_pass import FramePass
@@ -61,6 +64,11 @@ STAGES: tuple[Stage, ...] = (
     Stage("summaries", summaries.SUMMARY_FILES, summaries.run_summaries),
     Stage("write", (), write.run),
 )
+
+# stages that need no frames: with index.concurrent_stages they run beside the frame pass
+BESIDE_FRAMES = ("speech",)
+# stages that read speech output: a speech stage run beside the frame pass is joined before them
+NEEDS_SPEECH = ("captions", "summaries", "write")
 
 _FRAME_MODELS = {
     "frames": "image_text_embedder",
@@ -124,9 +132,18 @@ class LocalEngine:
             job = VideoJob(
                 video, info, self.settings, self.models, self.store, art, cache, progress
             )
-            self._frame_stages(job, report)
-            for stage in STAGES:
-                self._stage(job, stage, report)
+            beside = Beside(job, report, self._beside_frames(job), self._stage)
+            try:
+                self._frame_stages(job, report, beside.start)
+                for stage in STAGES:
+                    if stage.name in NEEDS_SPEECH:
+                        beside.join()
+                    if stage.name not in beside.names:
+                        self._stage(job, stage, report)
+                beside.join()
+            except BaseException:
+                beside.join(quiet=True)  # its work is kept; the first error is raised
+                raise
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -168,7 +185,11 @@ class LocalEngine:
         must offer ``totals()`` and ``run(finished)``)."""
         return FramePass(job, units)
 
-    def _frame_stages(self, job: VideoJob, report: BuildReport) -> None:
+    def _frame_stages(
+        self, job: VideoJob, report: BuildReport, started: Callable[[], None] = lambda: None
+    ) -> None:
+        """The frame pass; ``started`` is called once every frame stage has started (the
+        stages that run beside the pass start then)."""
         off = {name: frame_stage_off(name, job) for name in FRAME_STAGES}
         cached = {
             name for name in FRAME_STAGES if not off[name] and job.cache.fresh(name, f"{name}.json")
@@ -189,6 +210,7 @@ class LocalEngine:
             else:
                 total, done = totals[name]
                 job.progress.start(name, total=total, unit="frames", done=done)
+        started()
         if not stale:
             return
 
@@ -199,7 +221,8 @@ class LocalEngine:
             ended.append(name)
 
         try:
-            timing = frame_pass.run(finished)
+            with torch_threads(job.settings):
+                timing = frame_pass.run(finished)
         except Exception as exc:
             for name in stale:
                 if name not in ended:
@@ -207,6 +230,19 @@ class LocalEngine:
             raise
         report.decode_s += timing.decode_wait_s
         report.frame_pass_s += timing.wall_s
+
+    def _beside_frames(self, job: VideoJob) -> list[Stage]:
+        """The stages to run beside the frame pass: those of ``BESIDE_FRAMES`` that will run
+        (off or cached ones are reported in their turn, as before)."""
+        if not job.settings.index.concurrent_stages:
+            return []
+        return [
+            s
+            for s in STAGES
+            if s.name in BESIDE_FRAMES
+            and not s.off_reason(job)
+            and not job.cache.fresh(s.name, *s.files)
+        ]
 
     def _stage(self, job: VideoJob, stage: Stage, report: BuildReport) -> None:
         name = stage.name

@@ -1,5 +1,6 @@
-"""The local frame pass: one streamed decode feeds every stale frame stage, in one thread, with
-decoding read ahead in another.
+"""The local frame pass: one streamed decode feeds every stale frame stage, with decoding read
+ahead in a thread. With ``index.concurrent_stages`` each unit works in a thread of its own
+(``unit_threads``: in time order, a short queue each), else all of them in the calling thread.
 
 Each stage samples at its own rate: the pass decodes the union of the stages' sampled times that
 are not yet covered by checkpoint parts, and hands each unit the frames of its own times. Every
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,10 +25,12 @@ from vidseek.memory.pipeline.cache import time_key
 from vidseek.memory.pipeline.context import StageOutcome, VideoJob
 from vidseek.memory.pipeline.decode import iter_batches, prefetch, request_time
 from vidseek.memory.pipeline.frame_stages import FrameStage, Part
+from vidseek.memory.pipeline.unit_threads import UnitThreads
 
 log = logging.getLogger(__name__)
 
 PART_S = 30.0  # a frame stage flushes a checkpoint part after this many seconds of video
+QUEUE_DEPTH = 2  # batches waiting per unit when the units run in threads of their own
 
 
 @dataclass
@@ -82,20 +85,17 @@ class FramePass:
             todo |= feed.keys - feed.covered
         times = sorted({t for feed in feeds for t in feed.times if time_key(t) in todo})
         side = max(feed.unit.max_side for feed in feeds)
-        wait = 0.0
         t0 = time.perf_counter()
         damage = DecodeDamage()
         batches = iter_batches(job.video, times, job.settings, side, job.info, damage)
-        for frames, waited in prefetch(batches):
-            wait += waited
-            for feed in feeds:
-                sel = [
-                    f
-                    for f in frames
-                    if (k := time_key(request_time(f))) in feed.keys and k not in feed.covered
-                ]
-                if sel:
-                    _feed(job, feed, sel)
+        if job.settings.index.concurrent_stages and len(feeds) > 1:
+            with UnitThreads(
+                [f.unit.name for f in feeds], lambda i, sel: _feed(job, feeds[i], sel), QUEUE_DEPTH
+            ) as threads:
+                wait = _dispatch(batches, feeds, threads.put)
+                threads.close()
+        else:
+            wait = _dispatch(batches, feeds, lambda i, sel: _feed(job, feeds[i], sel))
         for feed in feeds:
             _flush(job, feed)
         if damage:
@@ -111,6 +111,25 @@ class FramePass:
             job.cache.drop_parts(feed.unit.name)
         log.info("frame pass: %.1f s, %.1f s waiting for frames", wall, wait)
         return FramePassTiming(wall, wait)
+
+
+def _dispatch(
+    batches: Iterator[list[Any]], feeds: list[_Feed], send: Callable[[int, list[Any]], None]
+) -> float:
+    """Hand each unit the frames of each batch it samples and has not covered yet (in time
+    order); the seconds spent waiting for the decoder."""
+    wait = 0.0
+    for frames, waited in prefetch(batches):
+        wait += waited
+        for i, feed in enumerate(feeds):
+            sel = [
+                f
+                for f in frames
+                if (k := time_key(request_time(f))) in feed.keys and k not in feed.covered
+            ]
+            if sel:
+                send(i, sel)
+    return wait
 
 
 def record_gaps(job: VideoJob, damage: DecodeDamage) -> None:

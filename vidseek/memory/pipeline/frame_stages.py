@@ -2,11 +2,11 @@
 (``process``), and folds the rows of a whole pass into its output file (``finish``).
 
 A unit holds its model and its sampling rate (``fps``) and decode size, and nothing of the
-scheduling: the local frame pass (``frame_pass``) feeds every stale unit from one decode pass in
-one thread; an engine may as well feed each unit from its own process or worker, as long as it
-hands ``finish`` the (times, payload) parts ``process`` returned. ``shots`` is the one stateful
-unit (the detector compares each frame to the last), so it is fed in time order and not
-checkpointed.
+scheduling: the local frame pass (``frame_pass``) feeds every stale unit from one decode pass,
+each unit in a thread of its own with ``index.concurrent_stages``; an engine may as well feed
+each unit from its own process or worker, as long as it hands ``finish`` the (times, payload)
+parts ``process`` returned. ``shots`` is the one stateful unit (the detector compares each frame
+to the last), so it is fed in time order and not checkpointed.
 """
 
 from __future__ import annotations

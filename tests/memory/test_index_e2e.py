@@ -65,7 +65,9 @@ def test_search_finds_the_sign_at_the_right_time(indexed_demo):
     settings, video, manifest, _ = indexed_demo
     truth = _needle(manifest, "screen_text")
     hit = _search_top(settings, video, "store room closed sign")
-    assert abs(_hit_start(hit) - truth["start_s"]) <= 1.0, hit
+    # within one OCR sample (+0.5 s): the text gate can read a sign over a moving camera one
+    # sample after it appeared (benchmarks/ocr.py: median first read 0.6 s, gated or not)
+    assert abs(_hit_start(hit) - truth["start_s"]) <= 1.0 / settings.index.ocr_fps + 0.5, hit
     text = (hit.get("matched_text") or hit["text"]).upper()
     assert "ROOM" in text and "27" in text, hit
 

@@ -106,10 +106,11 @@ def test_missing_tesseract_binary_says_how_to_install(tmp_path, monkeypatch) -> 
     from vidseek.models import ocr
 
     monkeypatch.setattr(ocr.shutil, "which", lambda name: None)
-    hub = ModelHub(Settings(data_dir=tmp_path))
+    settings = Settings(data_dir=tmp_path)
+    hub = ModelHub(settings)
     with pytest.raises(ModelMissingError) as info:
         _ = hub.ocr
     assert str(info.value) == (
-        "model 'tesseract:eng' is not available: the tesseract binary is not installed: "
+        f"model '{settings.models.ocr}' is not available: the tesseract binary is not installed: "
         "apt-get install tesseract-ocr tesseract-ocr-eng"
     )

@@ -144,18 +144,24 @@ def test_count_objects_matches_the_detector(demo, tools, tmp_path) -> None:
     per_frame = Counter(round(r.time_s, 3) for r in rows)
     assert res.data["max_count"] == max(per_frame.values())
     assert res.data["frames_with"] == len(per_frame)
-    # and the detector, run again on that frame as the index builder prepares it (full-resolution
-    # decode, resized to media.max_side), sees exactly as many people
+    # and the detector, run again on every frame as the index builder prepares it (full-resolution
+    # decode, resized to media.max_side), agrees: the index runs the model on every few frames
+    # (``every``) and interpolates between, so the counts the model itself gives in the few
+    # seconds around the tool's peak bracket the tool's count
     from vidseek.memory.pipeline.decode import resize_frames
+    from vidseek.models.loader import load_detector
 
     t = res.data["max_at_s"]
-    full = index.frame_source().frames_at([t], max_side=None)
-    frame = resize_frames(full, settings.media.max_side)[0]
-    dets = ctx.models.detector.detect([frame.image], [frame.time_s])[0]
+    near = [round(t + d, 2) for d in (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)]
+    full = index.frame_source().frames_at([x for x in near if x >= 0], max_side=None)
+    frames = resize_frames(full, settings.media.max_side)
+    every_frame = load_detector(settings.models.detector.split("?")[0], settings)
+    dets = every_frame.detect([f.image for f in frames], [f.time_s for f in frames])
     fresh = [
-        d for d in dets if d.label == "person" and d.confidence >= settings.index.detect_min_conf
+        sum(d.label == "person" and d.confidence >= settings.index.detect_min_conf for d in ds)
+        for ds in dets
     ]
-    assert len(fresh) == res.data["max_count"], (len(fresh), res.data["max_count"])
+    assert min(fresh) <= res.data["max_count"] <= max(fresh), (fresh, res.data["max_count"])
 
 
 def test_find_objects_spans_cover_the_detections(demo, tools, tmp_path) -> None:

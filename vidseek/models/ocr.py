@@ -12,9 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +21,9 @@ from PIL import Image, ImageOps
 
 from vidseek.config import Settings
 from vidseek.errors import ModelMissingError
-from vidseek.media.textgate import Box, TextGate, TextGateConfig, box_overlaps
+from vidseek.media.textgate import TextGate, TextGateConfig
 from vidseek.models.base import TextLine
+from vidseek.models.ocr_gated import GatedTextReader
 from vidseek.models.refs import ModelRef
 
 log = logging.getLogger(__name__)
@@ -95,56 +95,6 @@ def is_garbage(text: str, confidence: float, min_conf: float, min_alnum: int = 2
     return len(words) >= 3 and sum(len(w) == 1 for w in words) / len(words) > 0.6
 
 
-def pack_regions(
-    image: np.ndarray, regions: Sequence[Box], gap: int = 16
-) -> tuple[np.ndarray, list[tuple[int, int, Box]]]:
-    """The regions of a frame stacked top to bottom in one image (one OCR call instead of one
-    per region), ``gap`` rows of the frame's median colour between them, padded to the frame's
-    height so that the recognizer scales it as it scales the frame (tesseract misreads signs
-    upscaled more than it would the whole frame: measured, a banner read whole at 2x came out
-    as garbage at 3x). Returns the image and, per region, its first and last row in it and its
-    box in the frame."""
-    fill = np.median(image.reshape(-1, 3), axis=0).astype(np.uint8)
-    width = max(x2 - x1 for x1, _, x2, _ in regions)
-    parts: list[np.ndarray] = []
-    spans: list[tuple[int, int, Box]] = []
-    top = 0
-    for box in regions:
-        x1, y1, x2, y2 = box
-        crop = image[y1:y2, x1:x2]
-        row = np.empty((crop.shape[0] + gap, width, 3), np.uint8)
-        row[:] = fill
-        row[gap // 2 : gap // 2 + crop.shape[0], : crop.shape[1]] = crop
-        parts.append(row)
-        spans.append((top + gap // 2, top + gap // 2 + crop.shape[0], box))
-        top += row.shape[0]
-    if top < image.shape[0]:
-        pad = np.empty((image.shape[0] - top, width, 3), np.uint8)
-        pad[:] = fill
-        parts.append(pad)
-    return np.concatenate(parts, axis=0), spans
-
-
-def unpack_lines(
-    lines: Sequence[TextLine], spans: Sequence[tuple[int, int, Box]]
-) -> list[TextLine]:
-    """Lines read in a ``pack_regions`` image, with boxes moved back into the frame (a line
-    whose centre falls in no region is dropped)."""
-    out = []
-    for line in lines:
-        if line.box is None:
-            continue
-        x1, y1, x2, y2 = line.box
-        mid = (y1 + y2) / 2
-        for top, bottom, (bx, by, _, _) in spans:
-            if top <= mid < bottom:
-                dy = by - top
-                box = (round(x1 + bx, 1), round(y1 + dy, 1), round(x2 + bx, 1), round(y2 + dy, 1))
-                out.append(replace(line, box=box))
-                break
-    return out
-
-
 def trim_symbols(line: _Line) -> _Line:
     """The line without its leading and trailing words that hold no letter or digit (tesseract
     reads the edge of a sign's box as '~', '|' or ';'); the box is kept."""
@@ -213,68 +163,6 @@ def is_wordlike(text: str, confidence: float, words: frozenset[str], sure: float
     return False
 
 
-class GatedTextReader:
-    """Reads the frames of one video in time order through a ``TextGate``: unchanged frames
-    inherit the last lines (with their own time), new text is read only where it is. ``stats``
-    counts the gate's reasons, the frames read whole or in part, and the pixels read against
-    the pixels seen. A frame earlier than the
-    last one, or of another size, starts over (a new video)."""
-
-    def __init__(
-        self,
-        read_one: Callable[[np.ndarray, float], list[TextLine]],
-        gate: TextGate | None = None,
-        read_packed: Callable[[np.ndarray, float], list[TextLine]] | None = None,
-    ) -> None:
-        self.read_one = read_one
-        self.read_packed = read_packed or read_one
-        self.gate = gate or TextGate()
-        self.stats: Counter[str] = Counter()
-        self._lines: list[TextLine] = []
-        self._last: tuple[float, tuple[int, ...]] | None = None
-
-    def reset(self) -> None:
-        self.gate.reset()
-        self._lines = []
-        self._last = None
-
-    def read_frame(self, image: np.ndarray, time_s: float) -> list[TextLine]:
-        if self._last is not None and (time_s <= self._last[0] or image.shape != self._last[1]):
-            self.reset()
-        self._last = (time_s, image.shape)
-        decision = self.gate.decide(image, time_s)
-        self.stats[decision.reason] += 1
-        self.stats["frames"] += 1
-        drop = decision.regions + decision.cleared
-        frame_px = image.shape[0] * image.shape[1]
-        self.stats["frame pixels"] += frame_px
-        if decision.whole:
-            self.stats["read whole"] += 1
-            self.stats["read pixels"] += frame_px
-            lines = self.read_one(image, time_s)
-        else:
-            lines = [
-                ln
-                for ln in self._lines
-                if ln.box is None or not any(box_overlaps(ln.box, b) for b in drop)
-            ]
-            if decision.read:
-                self.stats["read regions"] += 1
-                self.stats["regions"] += len(decision.regions)
-                self.stats["read pixels"] += sum(
-                    (x2 - x1) * (y2 - y1) for x1, y1, x2, y2 in decision.regions
-                )
-                packed, spans = pack_regions(image, decision.regions)
-                lines += unpack_lines(self.read_packed(packed, time_s), spans)
-        self._lines = lines
-        return [replace(ln, time_s=time_s) for ln in lines]
-
-    def read(self, images: Sequence[np.ndarray], times_s: Sequence[float]) -> list[list[TextLine]]:
-        if len(images) != len(times_s):
-            raise ValueError(f"{len(images)} images but {len(times_s)} times")
-        return [self.read_frame(img, float(t)) for img, t in zip(images, times_s, strict=True)]
-
-
 class TesseractRecognizer:
     """TextRecognizer over the tesseract binary. Options: ``psm`` (page segmentation modes for a
     whole frame, '+'-separated, their lines joined; default '11+3' = sparse and automatic), ``region_psm`` (mode for the gate's packed text regions,
@@ -282,7 +170,7 @@ class TesseractRecognizer:
     than this, default 720), ``variants`` (passes besides grayscale: 'sat' colour saturation,
     'bin' Otsu binarisation; default 'gray,sat'), ``gate`` (1 = read a video's frames through
     a text gate, see ``GatedTextReader``; frames must then come in time order, one video at a
-    time; default 0), ``words`` (1 = drop lines that hold no dictionary word or number unless
+    time; default 0; ``settle=0`` reads new text at once instead of when it holds still), ``words`` (1 = drop lines that hold no dictionary word or number unless
     tesseract is very sure, see ``is_wordlike``; default 0)."""
 
     def __init__(self, ref: ModelRef, settings: Settings) -> None:
@@ -304,7 +192,9 @@ class TesseractRecognizer:
         self.gated: GatedTextReader | None = None
         if ref.options.get("gate", "0") in ("1", "true", "yes"):
             self.gated = GatedTextReader(
-                self.read_one, TextGate(TextGateConfig()), read_packed=self.read_packed
+                self.read_one,
+                TextGate(TextGateConfig(settle=ref.options.get("settle", "1") != "0")),
+                read_packed=self.read_packed,
             )
         if shutil.which("tesseract") is None:
             raise ModelMissingError(
@@ -405,6 +295,11 @@ class TesseractRecognizer:
             if key not in best or conf > best[key].confidence:
                 best[key] = found
         return sorted(best.values(), key=lambda t: (t.box[1], t.box[0]) if t.box else (0, 0))
+
+    def reset(self) -> None:
+        """Forget the gate's last frame: a new video starts."""
+        if self.gated is not None:
+            self.gated.reset()
 
     def read(self, images: Sequence[np.ndarray], times_s: Sequence[float]) -> list[list[TextLine]]:
         if self.gated is not None:

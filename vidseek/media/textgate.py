@@ -58,6 +58,7 @@ class GateDecision:
     cleared: tuple[Box, ...] = ()  # where the last read saw text that is gone: drop its lines
     text_share: float = 0.0  # share of blocks that look like text
     changed_share: float = 0.0  # share of blocks changed since the last read
+    waiting: tuple[Box, ...] = ()  # new text left unread until it holds still or shows again
 
     @property
     def whole(self) -> bool:
@@ -154,6 +155,7 @@ class TextGate:
         self._ref_shape: tuple[int, int] | None = None
         self._last_whole_s: float | None = None
         self._prev_cells: np.ndarray | None = None
+        self._waiting: np.ndarray | None = None  # new text blocks the last sample left unread
 
     def decide(self, image: np.ndarray, time_s: float | None = None) -> GateDecision:
         """Decide for the next frame, and take what will be read as the new reference."""
@@ -175,16 +177,25 @@ class TextGate:
         ):
             return self._whole(maps, "refresh", text_share, changed_share, time_s)
         new = changed & text  # text where the last read saw something else
+        waiting, self._waiting = self._waiting, None
         if cfg.settle and prev is not None and prev.shape == maps.cells.shape:
             # moving things (people, cars) look like text now and then but never hold still;
-            # a sign does (measured: burned-in signs stay up for seconds, 3+ samples at 1 fps)
-            new &= np.abs(maps.cells - prev).mean(axis=2) < cfg.change_level
+            # a sign does (measured: burned-in signs stay up for seconds, 3+ samples at 1 fps).
+            # Text over a moving picture (a subtitle without a box) never holds still: it is
+            # read when it was new text in the sample before as well
+            still = np.abs(maps.cells - prev).mean(axis=2) < cfg.change_level
+            again = waiting if waiting is not None and waiting.shape == new.shape else False
+            pending = new & ~still
+            new &= still | again
+            self._waiting = pending & ~new
         gone = changed & self._ref_text & ~text  # text of the last read that is not there now
         cleared = tuple(self._boxes(gone, maps, pad=0)) if gone.any() else ()
+        wait = self._waiting
+        waiting = tuple(self._boxes(wait, maps, pad=1)) if wait is not None and wait.any() else ()
         if not new.any():
             self._take(gone, maps)
             reason: Reason = "text gone" if cleared else "unchanged"
-            return GateDecision(False, reason, (), cleared, text_share, changed_share)
+            return GateDecision(False, reason, (), cleared, text_share, changed_share, waiting)
         # read whole text-like regions that hold a new block (a sign whose one letter changed
         # is read whole), with a margin
         # words of a line can sit a block apart: join parts one block apart horizontally
@@ -197,7 +208,9 @@ class TextGate:
         if covered >= cfg.full_share * maps.shape[0] * maps.shape[1]:
             return self._whole(maps, "much text", text_share, changed_share, time_s)
         self._take(self._mask(regions, maps) | gone, maps)
-        return GateDecision(True, "new text", tuple(regions), cleared, text_share, changed_share)
+        return GateDecision(
+            True, "new text", tuple(regions), cleared, text_share, changed_share, waiting
+        )
 
     # -- helpers ---------------------------------------------------------------------------
     def _whole(
@@ -210,6 +223,7 @@ class TextGate:
     ) -> GateDecision:
         self._ref_cells, self._ref_text = maps.cells, maps.text
         self._ref_shape = maps.shape
+        self._waiting = None
         self._last_whole_s = time_s
         return GateDecision(True, reason, text_share=text_share, changed_share=changed_share)
 

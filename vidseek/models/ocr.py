@@ -165,7 +165,7 @@ def is_wordlike(text: str, confidence: float, words: frozenset[str], sure: float
 
 class TesseractRecognizer:
     """TextRecognizer over the tesseract binary. Options: ``psm`` (page segmentation modes for a
-    whole frame, '+'-separated, their lines joined; default '11+3' = sparse and automatic), ``region_psm`` (mode for the gate's packed text regions,
+    whole frame, '+'-separated, their lines joined; default '11+3' = sparse and automatic), ``region_psm`` (modes for the gate's packed text regions, tried in turn until one reads a line,
     default 6 = one block), ``min_conf`` (0-1, default 0.6), ``min_height`` (upscale frames shorter
     than this, default 720), ``variants`` (passes besides grayscale: 'sat' colour saturation,
     'bin' Otsu binarisation; default 'gray,sat'), ``gate`` (1 = read a video's frames through
@@ -182,7 +182,11 @@ class TesseractRecognizer:
         # on speckled tarmac or bright foliage, automatic mode (3) alone a banner over a busy
         # street; whole frames are read with both, the gate's packed regions in one-block mode
         self.psms = tuple(int(p) for p in str(ref.options.get("psm", "11+3")).split("+") if p)
-        self.region_psm = int(ref.options.get("region_psm", 6))
+        # one-block mode reads a tight sign best but nothing of a region that is mostly picture
+        # (a sign over a test pattern); sparse mode then reads it
+        self.region_psms = tuple(
+            int(p) for p in str(ref.options.get("region_psm", "6+11")).split("+") if p
+        )
         self.min_conf = float(ref.options.get("min_conf", 0.6))
         self.min_height = int(ref.options.get("min_height", 720))
         self.variants = set(ref.options.get("variants", "gray,sat").split(","))
@@ -272,7 +276,11 @@ class TesseractRecognizer:
 
     def read_packed(self, image: np.ndarray, time_s: float) -> list[TextLine]:
         """The lines of a ``pack_regions`` stack of text regions."""
-        return self._read(image, time_s, (self.region_psm,))
+        for psm in self.region_psms:
+            lines = self._read(image, time_s, (psm,))
+            if lines:
+                return lines
+        return []
 
     def _read(self, image: np.ndarray, time_s: float, psms: tuple[int, ...]) -> list[TextLine]:
         variants, scale = self._variants(image)

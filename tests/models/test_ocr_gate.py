@@ -109,9 +109,9 @@ def test_gated_tesseract_reads_each_sign_once(signed_frames) -> None:
     assert gated.gated is not None
     lines = gated.read(signed_frames, TIMES)
     text = {t: " | ".join(ln.text for ln in ls) for t, ls in zip(TIMES, lines, strict=True)}
-    # the gate reads a new sign once it holds still (1.5) and gives its lines to the sample it
-    # appeared in (1.0): the sign is found from its first sample
-    for t in (1.0, 1.5, 2.0, 3.5):
+    # the gate reads a new sign once it holds still (1.5), never before it is there
+    assert SIGN_A not in text[0.5]
+    for t in (1.5, 2.0, 3.5):
         assert SIGN_A in text[t], (t, text[t])
     for t in (4.5, 5.0, 5.5):
         assert SIGN_B in text[t] and SIGN_A not in text[t], (t, text[t])
@@ -129,11 +129,9 @@ def test_gated_tesseract_reads_each_sign_once(signed_frames) -> None:
     # what the gate reads matches what a full read of that frame finds
     full = plain.read([signed_frames[TIMES.index(4.5)]], [4.5])[0]
     assert any(SIGN_B in ln.text for ln in full)
-    # a second video (time starts over) starts a fresh gate; without the sample after it in the
-    # same call, the sign's first sample keeps only what the gate had then
+    # a second video (time starts over) starts a fresh gate
     again = gated.read(signed_frames[:3], TIMES[:3])
-    assert again[:2] == lines[:2]
-    assert all(SIGN_A not in ln.text for ln in again[2])
+    assert again[2] == lines[2]
 
 
 def test_pack_and_unpack_regions() -> None:

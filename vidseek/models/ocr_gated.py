@@ -74,10 +74,8 @@ class GatedTextReader:
     the pixels seen. A frame earlier than the
     last one, or of another size, starts over (a new video).
 
-    A gate that waits for new text to hold still (``settle``) reads it a sample or two after it
-    appeared; ``read`` gives the lines read where the sample before held unread new text
-    (``GateDecision.waiting``) to that earlier frame of the same batch too (a sign is found from
-    its first sample, not a sample late)."""
+    A gate that waits for new text to hold still (``settle``) reads it a sample after it
+    appeared: its lines start a sample late, never before the text was there."""
 
     def __init__(
         self,
@@ -91,22 +89,17 @@ class GatedTextReader:
         self.stats: Counter[str] = Counter()
         self._lines: list[TextLine] = []
         self._last: tuple[float, tuple[int, ...]] | None = None
-        self._fresh: list[TextLine] = []  # lines read where the frame before held unread text
-        self._waiting: tuple[Box, ...] = ()
 
     def reset(self) -> None:
         self.gate.reset()
         self._lines = []
         self._last = None
-        self._waiting = ()
 
     def read_frame(self, image: np.ndarray, time_s: float) -> list[TextLine]:
         if self._last is not None and (time_s <= self._last[0] or image.shape != self._last[1]):
             self.reset()
         self._last = (time_s, image.shape)
         decision = self.gate.decide(image, time_s)
-        waited, self._waiting = self._waiting, decision.waiting
-        self._fresh = []
         self.stats[decision.reason] += 1
         self.stats["frames"] += 1
         drop = decision.regions + decision.cleared
@@ -116,7 +109,6 @@ class GatedTextReader:
             self.stats["read whole"] += 1
             self.stats["read pixels"] += frame_px
             lines = self.read_one(image, time_s)
-            self._fresh = lines
         else:
             lines = [
                 ln
@@ -130,24 +122,11 @@ class GatedTextReader:
                     (x2 - x1) * (y2 - y1) for x1, y1, x2, y2 in decision.regions
                 )
                 packed, spans = pack_regions(image, decision.regions)
-                self._fresh = unpack_lines(self.read_packed(packed, time_s), spans)
-                lines += self._fresh
+                lines += unpack_lines(self.read_packed(packed, time_s), spans)
         self._lines = lines
-        self._fresh = [
-            ln for ln in self._fresh if ln.box and any(box_overlaps(ln.box, b) for b in waited)
-        ]
         return [replace(ln, time_s=time_s) for ln in lines]
 
     def read(self, images: Sequence[np.ndarray], times_s: Sequence[float]) -> list[list[TextLine]]:
         if len(images) != len(times_s):
             raise ValueError(f"{len(images)} images but {len(times_s)} times")
-        out: list[list[TextLine]] = []
-        for i, (img, t) in enumerate(zip(images, times_s, strict=True)):
-            out.append(self.read_frame(img, float(t)))
-            if self._fresh and i > 0:
-                earlier = float(times_s[i - 1])
-                have = {ln.text for ln in out[i - 1]}
-                out[i - 1] += [
-                    replace(ln, time_s=earlier) for ln in self._fresh if ln.text not in have
-                ]
-        return out
+        return [self.read_frame(img, float(t)) for img, t in zip(images, times_s, strict=True)]

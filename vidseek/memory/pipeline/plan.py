@@ -41,11 +41,12 @@ def source_digest(module: str) -> str:
 # the module that implements each built-in backend: a stage made by a backend whose code changed
 # is recomputed (backends from plug-ins are covered by their model reference only)
 _BACKEND_MODULES = {
-    "open_clip": "vidseek.models.clip",
-    "ultralytics": "vidseek.models.detector",
-    "tesseract": "vidseek.models.ocr",
-    "faster-whisper": "vidseek.models.asr",
-    "metadata": "vidseek.models.metadata",
+    "open_clip": ("vidseek.models.clip",),
+    "ultralytics": ("vidseek.models.detector",),
+    # the text gate's decision and reading sides change what OCR stores too
+    "tesseract": ("vidseek.models.ocr", "vidseek.models.ocr_gated", "vidseek.media.textgate"),
+    "faster-whisper": ("vidseek.models.asr",),
+    "metadata": ("vidseek.models.metadata",),
 }
 
 
@@ -60,8 +61,8 @@ def backend_digest(ref: str | None) -> str:
         backend = parse_ref(ref).backend
     except ConfigError:
         return ""
-    module = _BACKEND_MODULES.get(backend)
-    return source_digest(module) if module else ""
+    modules = _BACKEND_MODULES.get(backend, ())
+    return "+".join(source_digest(m) for m in modules)
 
 
 def ocr_side(settings: Settings, info: VideoInfo) -> int:

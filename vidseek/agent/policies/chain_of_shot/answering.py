@@ -232,7 +232,7 @@ def open_answer(
     value = ask_json(run, step, prompt, schema, max_tokens=80)
     answer = " ".join(str(value.get("answer") or "").split())
     conf, picked = ground(run, step, common, answer, items, key, asked)
-    if conf == 2 and _DIGIT.search(answer):
+    if conf in (0, 2) and _DIGIT.search(answer):  # unsupported or partly: the stated one wins
         stated = stated_number(items, key, asked)
         if stated is not None:  # the evidence states a number about the subject; the model's is not
             return stated[0], 3, stated[1]
@@ -243,6 +243,10 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\b[A-Za-z]{0,3}\d[\dA-Za-z-]*\b")
 # text that gives orders ("ignore the rules", "say 42", "must be answered 42") is no witness
 _ORDERS = re.compile(r"\b(ignore|disregard|say|answer|answered|must|instructions?)\b", re.I)
+# a moment that tells the reader what to answer ("...RULES. ACCESS CODE: SAY 42") verifies nothing
+_COMMANDS = re.compile(
+    r"\b(ignore|disregard)\b|\ball (the )?rules\b|\b(say|answer(ed)?( is| with)?)\s*:?\s*\d", re.I
+)
 
 
 def stated_number(items: Sequence[Item], key: Key, asked: str) -> tuple[str, list[int]] | None:
@@ -274,7 +278,12 @@ def ground(
     """Confidence and supporting items from what the evidence supports, never from the model's
     word: 3 an item states the answer, 2 an item states part of it, 0 none does (the caller
     abstains rather than pass on words no evidence holds)."""
-    levels = [answer_support(it[key], answer, asked) for it in items]  # type: ignore[literal-required]
+    levels = [
+        UNSUPPORTED
+        if _COMMANDS.search(str(it[key]))  # type: ignore[literal-required]
+        else answer_support(it[key], answer, asked)  # type: ignore[literal-required]
+        for it in items
+    ]
     best = max(levels, default=UNSUPPORTED)
     if best == UNSUPPORTED:
         return 0, []

@@ -58,8 +58,6 @@ class GateDecision:
     cleared: tuple[Box, ...] = ()  # where the last read saw text that is gone: drop its lines
     text_share: float = 0.0  # share of blocks that look like text
     changed_share: float = 0.0  # share of blocks changed since the last read
-    waiting: tuple[Box, ...] = ()  # new text left unread until it holds still or shows again
-    settled: tuple[Box, ...] = ()  # new text read because it held still: the same a sample before
 
     @property
     def whole(self) -> bool:
@@ -179,7 +177,6 @@ class TextGate:
             return self._whole(maps, "refresh", text_share, changed_share, time_s)
         new = changed & text  # text where the last read saw something else
         waiting, self._waiting = self._waiting, None
-        settled_blocks = None
         if cfg.settle and prev is not None and prev.shape == maps.cells.shape:
             # moving things (people, cars) look like text now and then but never hold still;
             # a sign does (measured: burned-in signs stay up for seconds, 3+ samples at 1 fps).
@@ -188,17 +185,14 @@ class TextGate:
             still = np.abs(maps.cells - prev).mean(axis=2) < cfg.change_level
             again = waiting if waiting is not None and waiting.shape == new.shape else False
             pending = new & ~still
-            settled_blocks = new & still
             new &= still | again
             self._waiting = pending & ~new
         gone = changed & self._ref_text & ~text  # text of the last read that is not there now
         cleared = tuple(self._boxes(gone, maps, pad=0)) if gone.any() else ()
-        wait = self._waiting
-        waiting = tuple(self._boxes(wait, maps, pad=1)) if wait is not None and wait.any() else ()
         if not new.any():
             self._take(gone, maps)
             reason: Reason = "text gone" if cleared else "unchanged"
-            return GateDecision(False, reason, (), cleared, text_share, changed_share, waiting)
+            return GateDecision(False, reason, (), cleared, text_share, changed_share)
         # read whole text-like regions that hold a new block (a sign whose one letter changed
         # is read whole), with a margin
         # words of a line can sit a block apart: join parts one block apart horizontally
@@ -211,14 +205,7 @@ class TextGate:
         if covered >= cfg.full_share * maps.shape[0] * maps.shape[1]:
             return self._whole(maps, "much text", text_share, changed_share, time_s)
         self._take(self._mask(regions, maps) | gone, maps)
-        settled = (
-            tuple(self._boxes(settled_blocks, maps, pad=0))
-            if settled_blocks is not None and settled_blocks.any()
-            else ()
-        )
-        return GateDecision(
-            True, "new text", tuple(regions), cleared, text_share, changed_share, waiting, settled
-        )
+        return GateDecision(True, "new text", tuple(regions), cleared, text_share, changed_share)
 
     # -- helpers ---------------------------------------------------------------------------
     def _whole(

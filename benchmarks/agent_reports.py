@@ -37,22 +37,30 @@ def _ratio(hits: int, n: int) -> str:
     return f"{hits}/{n} ({hits / n:.2f})" if n else "-"
 
 
+def _group_fields(key: tuple[str, str, str], rs: list[Row]) -> Row:
+    """The fields every report line has: its run, size, correct answers and evidence hits."""
+    name, planner, policy = key
+    ev, ev_n = _share([r["evidence_hit"] for r in rs])
+    return {
+        "minutes": float(rs[0].get("minutes") or 0.0),
+        "set": name,
+        "planner": planner,
+        "policy": policy,
+        "n": len(rs),
+        "correct": sum(bool(r["correct"]) for r in rs),
+        "evidence_hit": ev,
+        "evidence_n": ev_n,
+    }
+
+
 def length_rows(rows: list[Row]) -> list[Row]:
     """One line per (set, planner, policy), ordered by the set's length in minutes."""
     out = []
-    for (name, planner, policy), rs in _groups(rows, _run_key).items():
-        ev, ev_n = _share([r["evidence_hit"] for r in rs])
+    for key, rs in _groups(rows, _run_key).items():
         base, base_n = _share([r["baseline_hit"] for r in rs])
         out.append(
             {
-                "minutes": float(rs[0].get("minutes") or 0.0),
-                "set": name,
-                "planner": planner,
-                "policy": policy,
-                "n": len(rs),
-                "correct": sum(bool(r["correct"]) for r in rs),
-                "evidence_hit": ev,
-                "evidence_n": ev_n,
+                **_group_fields(key, rs),
                 "baseline_hit": base,
                 "baseline_n": base_n,
                 "abstained": sum(bool(r.get("abstained")) for r in rs),
@@ -68,23 +76,10 @@ def depth_rows(rows: list[Row]) -> list[Row]:
     order = {label: i for i, (_, _, label) in enumerate(DEPTH_BUCKETS)}
     placed = [r for r in rows if r.get("depth_pct") is not None]
     out = []
-    for (name, planner, policy, bucket), rs in _groups(
+    for (*run, bucket), rs in _groups(
         placed, lambda r: (*_run_key(r), depth_bucket(r["depth_pct"]))
     ).items():
-        ev, ev_n = _share([r["evidence_hit"] for r in rs])
-        out.append(
-            {
-                "minutes": float(rs[0].get("minutes") or 0.0),
-                "set": name,
-                "planner": planner,
-                "policy": policy,
-                "depth": bucket,
-                "n": len(rs),
-                "correct": sum(bool(r["correct"]) for r in rs),
-                "evidence_hit": ev,
-                "evidence_n": ev_n,
-            }
-        )
+        out.append({**_group_fields(tuple(run), rs), "depth": bucket})
     return sorted(
         out, key=lambda x: (x["minutes"], x["set"], x["planner"], x["policy"], order[x["depth"]])
     )

@@ -133,6 +133,11 @@ def test_support_checks_numbers_names_codes_and_option_text() -> None:
     rooms = ["Meeting room 12", "Meeting room 20", "Meeting room 2", "Meeting room 21"]
     said = 'speech: "Doctor Patel is waiting in meeting room twelve."'
     assert [support(said, o, rooms, q) for o in rooms] == [VERIFIED] + [UNSUPPORTED] * 3
+    # a clock time is one word: "11:25" does not half-support "11:55" or "12:25"
+    tq = "What time does the last shuttle leave, according to the sign?"
+    times = ["11:25", "11:55", "12:25", "10:25"]
+    sign = 'screen_text: "LAST SHUTTLE 11:25"'
+    assert [support(sign, o, times, tq) for o in times] == [VERIFIED] + [UNSUPPORTED] * 3
     # an open answer stated off the subject is not verified
     from vidseek.agent.policies.chain_of_shot.matching import answer_support
 

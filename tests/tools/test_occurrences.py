@@ -14,6 +14,7 @@ from vidseek.tools.occurrences import (
     group_occurrences,
     in_order,
     relation,
+    tokens,
 )
 
 
@@ -94,3 +95,5 @@ def test_word_match_ignores_channel_words_and_reads_spoken_numbers() -> None:
     assert coverage(reminder, "Reminder: please keep the fire exit clear.") == 1.0
     assert coverage(reminder, "The fire drill is on Friday.") < 0.6  # a distractor
     assert coverage("announced", "anything") == 0.0  # nothing asked: nothing matches
+    assert tokens("Last bus 11:25, gate 4") == ["last", "bus", "11:25", "gate", "4"]
+    assert coverage("the bus at 11:25", "LAST BUS 11:55") == pytest.approx(1 / 2)

@@ -36,7 +36,8 @@ CHANNEL_WORDS = frozenset(
     "appear appeared written reads read text spoken heard mentioned mention banner label "
     "notice time times word words phrase".split()
 )
-_WORD = re.compile(r"[a-z]+|\d+")
+# a clock time ("11:25") is one token: as two numbers it would share "11" with "11:55"
+_WORD = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?|[a-z]+|\d+")
 
 
 def tokens(text: str) -> list[str]:

@@ -35,7 +35,8 @@ _ASKS_TIME = re.compile(
     r"(?:seconds|minutes)|timestamp|which (?:moment|time|second|minute))\b",
     re.I,
 )
-_WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|[a-z]+|\d+")
+# a clock time ("11:25") is one token: as two numbers it would half-support "11:55" and "12:25"
+_WORD = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?|\d+(?:st|nd|rd|th)\b|[a-z]+|\d+")
 
 
 def tokens(text: str) -> list[str]:

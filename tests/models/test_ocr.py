@@ -146,3 +146,44 @@ def test_garbage_filter_and_otsu() -> None:
 def test_missing_language_names_package(tmp_path) -> None:
     with pytest.raises(ModelMissingError, match="tesseract-ocr-klingon"):
         load_text_recognizer("tesseract:klingon", Settings(data_dir=tmp_path))
+
+
+def test_in_process_engine_reads_what_the_binary_reads(tmp_path) -> None:
+    """tesserocr (tesseract loaded once, in this process) and the binary (a process per call)
+    give the same word table on a sign; threads each get their own loaded tesseract."""
+    import importlib.util
+    import threading
+
+    from vidseek.models.tesseract_engine import CliEngine, make_engine, parse_tsv
+
+    assert parse_tsv("level\tx\n5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t96.5\tGATE\n")["text"] == ["GATE"]
+    with pytest.raises(ValueError, match="auto, api or cli"):
+        make_engine("eng", "fast")
+    cli = make_engine("eng", "cli")
+    assert isinstance(cli, CliEngine)
+    if importlib.util.find_spec("tesserocr") is None:
+        pytest.skip("tesserocr is not installed (not Linux x86-64): OCR runs the binary")
+    api = make_engine("eng")
+    assert api.name == "api"
+    img = Image.new("L", (640, 200), 235)
+    ImageDraw.Draw(img).text((40, 60), "GATE 17 CLOSED", font=_font(56), fill=20)
+    want = [w for w in cli.data(img, 6)["text"] if w.strip()]
+    assert want == ["GATE", "17", "CLOSED"], want
+    got: dict[str, list[str]] = {}
+
+    def read(name: str) -> None:
+        got[name] = [w for w in api.data(img, 6)["text"] if w.strip()]
+
+    workers = [threading.Thread(target=read, args=(f"t{i}",)) for i in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert got == {"t0": want, "t1": want}
+    settings = Settings(data_dir=tmp_path)
+    slow = load_text_recognizer("tesseract:eng?engine=cli", settings)
+    fast = load_text_recognizer("tesseract:eng", settings)
+    frame = np.asarray(img.convert("RGB"))
+    assert [x.text for x in slow.read([frame], [1.0])[0]] == [
+        x.text for x in fast.read([frame], [1.0])[0]
+    ]

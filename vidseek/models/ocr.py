@@ -1,4 +1,5 @@
-"""On-screen text with Debian's tesseract (via pytesseract): words grouped into lines with
+"""On-screen text with Debian's tesseract (in this process through tesserocr, else the binary:
+``tesseract_engine``): words grouped into lines with
 confidences and boxes; frames are preprocessed (grayscale, upscaled, a binarised second pass) so
 burned-in signs read reliably, and garbage lines (low confidence, few letters) are dropped.
 
@@ -25,6 +26,7 @@ from vidseek.media.textgate import TextGate, TextGateConfig
 from vidseek.models.base import TextLine
 from vidseek.models.ocr_gated import GatedTextReader
 from vidseek.models.refs import ModelRef
+from vidseek.models.tesseract_engine import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +173,8 @@ class TesseractRecognizer:
     'bin' Otsu binarisation; default 'gray,sat'), ``gate`` (1 = read a video's frames through
     a text gate, see ``GatedTextReader``; frames must then come in time order, one video at a
     time; default 0; ``settle=0`` reads new text at once instead of when it holds still), ``words`` (1 = drop lines that hold no dictionary word or number unless
-    tesseract is very sure, see ``is_wordlike``; default 0)."""
+    tesseract is very sure, see ``is_wordlike``; default 0), ``engine`` ('api' = tesseract loaded
+    in this process, 'cli' = a process per call, default 'auto' = api when tesserocr loads)."""
 
     def __init__(self, ref: ModelRef, settings: Settings) -> None:
         import pytesseract
@@ -215,6 +218,7 @@ class TesseractRecognizer:
                 f"tesseract language data {', '.join(missing)} not installed: "
                 + " ".join(APT_HINT.format(lang=lang) for lang in missing),
             )
+        self.engine = make_engine(self.lang, str(ref.options.get("engine", "auto")))
 
     def _variants(self, image: np.ndarray) -> tuple[list[Image.Image], float]:
         """Grayscale, plus a saturation channel when the frame has strong colour (measured:
@@ -242,14 +246,7 @@ class TesseractRecognizer:
         return variants, scale
 
     def _ocr(self, image: Image.Image, scale: float, psm: int) -> list[_Line]:
-        import pytesseract
-
-        data = pytesseract.image_to_data(
-            image,
-            lang=self.lang,
-            config=f"--psm {psm}",
-            output_type=pytesseract.Output.DICT,
-        )
+        data = self.engine.data(image, psm)
         lines: dict[tuple[int, int, int], _Line] = {}
         for i, word in enumerate(data["text"]):
             conf = float(data["conf"][i])

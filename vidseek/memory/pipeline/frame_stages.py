@@ -115,8 +115,15 @@ class DetectObjects(_RowStage):
 
     def __init__(self, detector: Any, fps: float, max_side: int, min_conf: float) -> None:
         self.detector, self.fps, self.max_side, self.min_conf = detector, fps, max_side, min_conf
+        self._streaming = False
 
     def process(self, frames: Sequence[Frame]) -> list[list[Any]]:
+        # a sparse detector carries its last run from batch to batch of this pass: the stream
+        # starts in the thread that runs the stage (a tool's detect call elsewhere is not part)
+        reset = getattr(self.detector, "reset", None)
+        if not self._streaming and callable(reset):
+            reset()
+            self._streaming = True
         small = resize_frames(list(frames), self.max_side)
         return [detection_to_row(d) for d in S.detect(small, self.detector, self.min_conf)]
 

@@ -211,19 +211,20 @@ def test_vad_and_greedy_options(noisy_wav, tmp_path) -> None:
 def test_sentence_cuts_keep_abbreviations_and_single_letters() -> None:
     from vidseek.models.asr import sentence_cuts
 
-    said = "Attention please. Doctor Dr. Patel to desk 3. Reminder: Plan A. Go now! thanks"
+    said = "Attention please. Doctor Dr. Patel to desk 3. Reminder: use Plan A. Go now! thanks"
     words = tuple((float(i), i + 0.5, w) for i, w in enumerate(said.split()))
     cuts = [" ".join(w for _, _, w in words[a:b]) for a, b in sentence_cuts(words)]
+    # a two-word call-out stays with its announcement; "Dr." and "A." end no sentence
     assert cuts == [
-        "Attention please.",
-        "Doctor Dr. Patel to desk 3.",
-        "Reminder: Plan A. Go now! thanks",
+        "Attention please. Doctor Dr. Patel to desk 3.",
+        "Reminder: use Plan A. Go now! thanks",
     ]
     assert sentence_cuts(()) == [(0, 0)]
     # Whisper often joins announcements with a comma: a pause before a capital cuts there
     joined = ((0.0, 0.5, "Attention,"), (0.8, 1.2, "please,"), (1.8, 2.2, "closed,"))
-    joined += ((2.8, 3.1, "Attention,"), (3.2, 3.5, "Sam"), (4.6, 5.0, "Bye"))
-    assert sentence_cuts(joined) == [(0, 3), (3, 5), (5, 6)]
+    joined += ((2.8, 3.1, "Attention,"), (3.2, 3.5, "Sam"), (3.6, 3.9, "Lee"))
+    joined += ((5.0, 5.2, "Bye"), (5.3, 5.5, "for"), (5.6, 5.9, "now"), (6.0, 6.2, "Ok"))
+    assert sentence_cuts(joined) == [(0, 3), (3, 6), (6, 10)]
 
 
 def test_a_run_of_speech_is_cut_into_sentences_with_their_own_times(tmp_path) -> None:

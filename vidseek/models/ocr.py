@@ -26,7 +26,7 @@ from vidseek.media.textgate import TextGate, TextGateConfig
 from vidseek.models.base import TextLine
 from vidseek.models.ocr_gated import GatedTextReader
 from vidseek.models.refs import ModelRef
-from vidseek.models.tesseract_engine import make_engine
+from vidseek.models.tesseract_engine import make_engine, tessdata_dir
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +122,10 @@ def tesseract_words(cache_dir: Path, lang: str = "eng") -> frozenset[str] | None
     target = cache_dir / f"{lang}.words"
     if not target.is_file():
         try:
-            listing = subprocess.run(
-                ["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30
-            ).stdout
-            found = re.search(r'"([^"]+)"', listing)
-            if found is None:
+            folder = tessdata_dir()
+            if folder is None:
                 return None
-            data = Path(found.group(1)) / f"{lang}.traineddata"
+            data = Path(folder) / f"{lang}.traineddata"
             with tempfile.TemporaryDirectory(prefix="vidseek-tessdict-") as tmp:
                 prefix = str(Path(tmp) / f"{lang}.")
                 subprocess.run(

@@ -246,21 +246,23 @@ class YoloDetector:
                 raise ValueError(f"{self.ref}: expected RGB HxWx3 frames, got shape {img.shape}")
         if self.every <= 1:
             return self._detect_all(images, times_s, classes)
-        carry = self._continuing(images, times_s, classes)
+        # a class-filtered call (a tool looking for one label) never joins the stream
+        streaming = bool(getattr(self._stream, "on", False)) and not classes
+        carry = self._continuing(images, times_s) if streaming else None
         runs = plan_runs(
             images,
             self.every,
             self.motion,
             carry.thumb if carry else None,
             carry.since if carry else 0,
-            stream=bool(getattr(self._stream, "on", False)) and not classes,
+            stream=streaming,
         )
         seen = self._detect_all([images[i] for i in runs], [times_s[i] for i in runs], classes)
         found = dict(zip(runs, seen, strict=True))
         anchors: list[tuple[float, list[Detection]]] = [(float(times_s[i]), found[i]) for i in runs]
         if carry is not None:
             anchors.insert(0, (carry.time_s, carry.detections))
-        if getattr(self._stream, "on", False) and not classes:
+        if streaming:
             if runs:
                 last = runs[-1]
                 self._stream.carry = _Carry(
@@ -298,16 +300,11 @@ class YoloDetector:
         self._stream.on = True
         self._stream.carry = None
 
-    def _continuing(
-        self,
-        images: Sequence[np.ndarray],
-        times_s: Sequence[float],
-        classes: Sequence[str] | None,
-    ) -> _Carry | None:
-        """The stream's last run when this batch continues it (same thread, same frame size,
-        later in time, no wider gap than ``every`` frames); else None."""
+    def _continuing(self, images: Sequence[np.ndarray], times_s: Sequence[float]) -> _Carry | None:
+        """The stream's last run when this batch continues it (same frame size, later in time,
+        no wider gap than ``every`` frames); else None."""
         carry: _Carry | None = getattr(self._stream, "carry", None)
-        if carry is None or classes or not getattr(self._stream, "on", False):
+        if carry is None:
             return None
         step = (float(times_s[-1]) - float(times_s[0])) / max(1, len(times_s) - 1)
         gap = float(times_s[0]) - carry.time_s

@@ -169,15 +169,18 @@ def is_wordlike(text: str, confidence: float, words: frozenset[str], sure: float
 
 
 class TesseractRecognizer:
-    """TextRecognizer over the tesseract binary. Options: ``psm`` (page segmentation modes for a
-    whole frame, '+'-separated, their lines joined; default '11+3' = sparse and automatic), ``region_psm`` (modes for the gate's packed text regions, tried in turn until one reads a line,
-    default 6 = one block), ``min_conf`` (0-1, default 0.6), ``min_height`` (upscale frames shorter
-    than this, default 720), ``variants`` (passes besides grayscale: 'sat' colour saturation,
-    'bin' Otsu binarisation; default 'gray,sat'), ``gate`` (1 = read a video's frames through
-    a text gate, see ``GatedTextReader``; frames must then come in time order, one video at a
-    time; default 0; ``settle=0`` reads new text at once instead of when it holds still), ``words`` (1 = drop lines that hold no dictionary word or number unless
-    tesseract is very sure, see ``is_wordlike``; default 0), ``engine`` ('api' = tesseract loaded
-    in this process, 'cli' = a process per call, default 'auto' = api when tesserocr loads)."""
+    """TextRecognizer over tesseract (see ``tesseract_engine``). Options: ``psm`` (page
+    segmentation modes for a whole frame, '+'-separated, their lines joined; default '11+3' =
+    sparse and automatic), ``region_psm`` (modes for the gate's packed text regions, tried in
+    turn until one reads a line; default '6+11' = one block, then sparse), ``min_conf`` (0-1,
+    default 0.6), ``min_height`` (upscale frames shorter than this, default 720), ``variants``
+    (passes besides grayscale: 'sat' colour saturation, 'bin' Otsu binarisation; default
+    'gray,sat'), ``gate`` (1 = read a video's frames through a text gate, see
+    ``GatedTextReader``; frames must then come in time order, one video at a time; default 0;
+    ``settle=0`` reads new text at once instead of when it holds still), ``words`` (1 = drop
+    lines that hold no dictionary word or number unless tesseract is very sure, see
+    ``is_wordlike``; default 0), ``engine`` ('api' = tesseract loaded in this process, 'cli' = a
+    process per call, default 'auto' = api when tesserocr loads)."""
 
     def __init__(self, ref: ModelRef, settings: Settings) -> None:
         import pytesseract

@@ -4,6 +4,7 @@ tools (so answers cite spans the real index found), and the demo library."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -66,13 +67,32 @@ class SearchThenFinish:
         return ChatResponse(content="", tool_calls=[_call("finish", **args)], usage=usage)
 
 
+def link_models(src: str, dst: str) -> str:
+    """``copytree``'s copy function: model files (the 470 MB planner GGUF) are read-only, so they
+    are hard-linked (a symlink across file systems), everything else copied. A hundred tests each
+    copying the GGUF filled a CI machine's disk."""
+    if f"{Path('cache') / 'models'}" not in src:
+        return shutil.copy2(src, dst)
+    try:
+        os.link(src, dst)
+    except OSError:
+        os.symlink(os.path.abspath(src), dst)
+    return dst
+
+
 def copy_library(indexed_demo, dest: Path):
-    """A private copy of the indexed demo's data dir (tests may add, remove and chat freely)."""
+    """A private copy of the indexed demo's data dir (tests may add, remove and chat freely; the
+    model files are shared, see ``link_models``)."""
     from vidseek.config import Settings
 
     settings, video, manifest, _ = indexed_demo
     target = dest / "data"
-    shutil.copytree(settings.data_dir, target, ignore=shutil.ignore_patterns("*.lock"))
+    shutil.copytree(
+        settings.data_dir,
+        target,
+        ignore=shutil.ignore_patterns("*.lock"),
+        copy_function=link_models,
+    )
     s = Settings(data_dir=target)
     s.agent.policy = "dvd"
     return s, Path(video), manifest

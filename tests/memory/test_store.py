@@ -317,3 +317,33 @@ def test_vector_filter_without_a_video_searches_every_video(
     assert (
         store.vectors.count(name, VectorFilter("vid1", time_range=(15.0, 30.0))) == 3
     )  # clips 1, 2, scene 0
+
+
+def test_unsure_words_round_trip_and_an_older_database_gains_their_column(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Speech rows keep the words the recognizer was unsure of; a database written before that
+    column existed opens, reads its rows as "nothing unsure" and stores new ones with it."""
+    import sqlite3
+
+    path = SegmentStore(settings).sqlite_path
+    path.unlink()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE timed_text (id TEXT PRIMARY KEY, video_id TEXT NOT NULL, kind TEXT NOT NULL,"
+        " start_s REAL NOT NULL, end_s REAL NOT NULL, text TEXT NOT NULL);"
+        "INSERT INTO timed_text VALUES ('old', 'vid1', 'speech', 1.0, 2.0, 'said before');"
+        "PRAGMA user_version=2;"
+    )
+    old.commit()
+    old.close()
+    store = SegmentStore(settings)
+    assert [(t.text, t.unsure) for t in store.timed_text("vid1", "speech")] == [("said before", ())]
+    heard = TimedText("new", "vid1", 5.0, 7.0, "starts at 8 o'clock", "speech", unsure=("8",))
+    store.upsert_timed_text([heard])
+    rows = {t.id: t.unsure for t in store.timed_text("vid1", "speech")}
+    assert rows == {"old": (), "new": ("8",)}
+    store.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3

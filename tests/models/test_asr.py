@@ -243,3 +243,47 @@ def test_a_run_of_speech_is_cut_into_sentences_with_their_own_times(tmp_path) ->
     starts = [r.start_s for r in rows]
     assert starts == sorted(starts) and all(r.end_s > r.start_s for r in rows)
     assert all(a.end_s <= b.start_s + 0.05 for a, b in zip(rows, rows[1:], strict=False)), rows
+
+
+def test_words_heard_with_low_probability_are_listed_as_unsure(tmp_path) -> None:
+    """Made-up words come back as real ones the recognizer is unsure of ("zorblatt quenfix" as
+    "more that when fixed", 0.16-0.26 on the made-up part): at least one word it did not hear
+    said is listed; a clear sentence's words are not. ``unsure=`` sets the threshold."""
+    import re
+
+    settings = Settings(data_dir=tmp_path / "data", models={"device": "cpu"})
+    said = "The password is zorblatt quenfix."
+    wav = tmp_path / "made-up.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), said], check=True)
+    rows = load_speech_recognizer("faster-whisper:tiny.en?vad=1", settings).transcribe(str(wav))
+    heard = {w for r in rows for w in re.findall(r"[\w']+", r.text)}
+    unsure = [w for r in rows for w in r.unsure]
+    assert set(unsure) <= heard, (unsure, heard)  # words of the row, without punctuation
+    assert set(unsure) - set(said.replace(".", "").split()), (unsure, rows)
+
+    clear = load_speech_recognizer("faster-whisper:tiny.en", settings)
+    rows = clear.transcribe(str(_clear_sentence(tmp_path)))
+    assert not {"helicopter", "hospital", "roof"} & {w.lower() for r in rows for w in r.unsure}
+    every = load_speech_recognizer("faster-whisper:tiny.en?unsure=1.01", settings)
+    rows = every.transcribe(str(_clear_sentence(tmp_path)))
+    assert all(r.unsure for r in rows) and "helicopter" in {
+        w.lower() for r in rows for w in r.unsure
+    }
+    none = load_speech_recognizer("faster-whisper:tiny.en?unsure=0", settings)
+    assert not any(r.unsure for r in none.transcribe(str(_clear_sentence(tmp_path))))
+
+
+def _clear_sentence(folder: Path) -> Path:
+    wav = folder / "clear.wav"
+    if not wav.is_file():
+        subprocess.run(["espeak-ng", "-s", "140", "-w", str(wav), SENTENCE], check=True)
+    return wav
+
+
+def test_unsure_words_lose_punctuation_and_repeats() -> None:
+    from vidseek.models.asr import unsure_words
+
+    words = ((0.0, 0.3, "at"), (0.3, 0.5, "8"), (0.5, 0.9, "o'clock."), (1.0, 1.2, "8,"))
+    assert unsure_words(words, [False, True, True, True]) == ("8", "o'clock")
+    assert unsure_words(words, [False] * 4) == ()
+    assert unsure_words(((0.0, 0.1, "-"),), [True]) == ()

@@ -105,6 +105,22 @@ def test_video_text_is_quoted_as_data_and_cannot_break_out() -> None:
     assert VIDEO_TEXT_LABEL not in render([], [detection])  # the detector's words are not quoted
 
 
+def test_words_heard_unclearly_reach_the_planner_quoted_and_survive_json(tmp_path) -> None:
+    from vidseek.testing import FakeIndex
+
+    index = FakeIndex(unsure={1: ("three", 'eight"')})
+    ctx = make_tool_context(tmp_path, index=index)
+    result = TOOLS["search_speech"].invoke({"query": "access code"}, ctx)
+    found = next(f for f in result.findings if f.start_s == 40.0)
+    assert found.unsure == ("three", 'eight"')
+    assert '(heard unclearly: "three", "eight\'")' in result.text  # quoted as data
+    assert result.text.count('"') % 2 == 0
+    back = json.loads(json.dumps(result_as_dict(result)))
+    assert as_findings(back["findings"]) == result.findings
+    clear = TOOLS["search_speech"].invoke({"query": "access code"}, make_tool_context(tmp_path))
+    assert "heard unclearly" not in clear.text
+
+
 def test_render_groups_one_answer_citing_several_frames() -> None:
     look = [
         Finding(t, t + 1, "look", "a red door", model="vlm", saw_pixels=True, detail="(found)")

@@ -49,7 +49,8 @@ class DetectionRow:
 
 @dataclass(frozen=True)
 class TimedText:
-    """A speech segment or an OCR line as stored (one row per item)."""
+    """A speech segment or an OCR line as stored (one row per item). ``unsure``: the words of a
+    speech row the recognizer gave a low probability (``SpeechSegment.unsure``)."""
 
     id: str
     video_id: str
@@ -58,3 +59,4 @@ class TimedText:
     text: str
     kind: Literal["speech", "screen_text"]
     score: float = 0.0
+    unsure: tuple[str, ...] = ()

@@ -25,13 +25,16 @@ class Detection:
 
 @dataclass(frozen=True)
 class SpeechSegment:
-    """A stretch of transcribed speech; ``words`` holds (start_s, end_s, word) when asked for."""
+    """A stretch of transcribed speech; ``words`` holds (start_s, end_s, word) when asked for.
+    ``unsure`` lists the words the recognizer itself gave a low probability (tiny.en heard "9
+    o'clock" as "8 o'clock" with 0.18 on the "8"): an answer resting on one is not certain."""
 
     start_s: float
     end_s: float
     text: str
     words: tuple[tuple[float, float, str], ...] = ()
     confidence: float | None = None
+    unsure: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,8 @@ class FakeIndex:
     shots: list[Segment] = field(default_factory=list)
     dets: list[DetectionRow] = field(default_factory=list)
     models: Any = None
+    # transcript row -> the words the recognizer was unsure of there (``TimedText.unsure``)
+    unsure: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.info = fake_video_info(self.duration_s, self.video_id)
@@ -106,7 +108,16 @@ class FakeIndex:
 
     def _timed(self, rows: list[tuple[float, float, str]], kind: str) -> list[TimedText]:
         return [
-            TimedText(f"{kind}{i}", self.video_id, s, e, t, kind, 0.9)  # type: ignore[arg-type]
+            TimedText(
+                f"{kind}{i}",
+                self.video_id,
+                s,
+                e,
+                t,
+                kind,  # type: ignore[arg-type]
+                0.9,
+                self.unsure.get(i, ()) if kind == "speech" else (),
+            )
             for i, (s, e, t) in enumerate(rows)
         ]
 

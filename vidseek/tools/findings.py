@@ -87,7 +87,9 @@ class Finding:
     the OCR and the detector: yes; speech, and captions the index assembled from its own channels
     when no vision model was installed: no). ``text`` is clean content (no markers, ids or times);
     ``detail`` is the tool's bookkeeping shown next to the span (a score, a count), never video
-    text. ``why`` is the reason given with the evidence span.
+    text. ``why`` is the reason given with the evidence span. ``unsure`` names the words of
+    ``text`` the recognizer heard with low probability (speech): an answer resting on one of
+    them is not certain.
     """
 
     start_s: float
@@ -105,6 +107,7 @@ class Finding:
     why: str = ""
     detail: str = ""
     also: tuple[Quote, ...] = ()
+    unsure: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able, without empty optional fields (kept small for traces and checkpoints)."""
@@ -124,6 +127,8 @@ class Finding:
                 value = [{k: v for k, v in asdict(q).items() if v is not None} for q in value]
             elif f.name == "channels":
                 value = dict(value)
+            elif f.name == "unsure":
+                value = list(value)
             out[f.name] = value
         return out
 
@@ -133,6 +138,7 @@ class Finding:
         values = {k: v for k, v in data.items() if k in known}
         values["also"] = tuple(Quote(**q) for q in data.get("also") or ())
         values["channels"] = dict(data.get("channels") or {})
+        values["unsure"] = tuple(data.get("unsure") or ())
         return cls(**values)
 
 
@@ -160,8 +166,15 @@ def _body(f: Finding) -> str:
     if not f.text:
         return ""
     if f.kind not in PLAIN_KINDS:
-        return quote(kind_label(f), f.text, MAX_QUOTE_CHARS)
+        return quote(kind_label(f), f.text, MAX_QUOTE_CHARS) + unsure_note(f)
     return one_line(f.text, MAX_QUOTE_CHARS)
+
+
+def unsure_note(f: Finding) -> str:
+    """The words the recognizer was unsure of, for the planner: ``(heard unclearly: "8")``."""
+    if not f.unsure:
+        return ""
+    return " (heard unclearly: " + ", ".join(_quoted_text(w, 40) for w in f.unsure) + ")"
 
 
 def _also_lines(f: Finding) -> list[str]:

@@ -36,6 +36,7 @@ def speech_to_row(s: SpeechSegment) -> dict[str, Any]:
         "text": s.text,
         "words": [list(w) for w in s.words],
         "confidence": s.confidence,
+        "unsure": list(s.unsure),
     }
 
 
@@ -46,6 +47,7 @@ def speech_from_row(r: dict[str, Any]) -> SpeechSegment:
         r["text"],
         tuple(tuple(w) for w in r.get("words") or ()),
         r.get("confidence"),
+        tuple(r.get("unsure") or ()),
     )
 
 

@@ -115,6 +115,7 @@ def assemble_timed_text(
             s.text.strip(),
             "speech",
             s.confidence or 0.0,
+            s.unsure,
         )
         for i, s in enumerate(outputs.speech_segments())
     ]

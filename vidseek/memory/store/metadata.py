@@ -35,6 +35,7 @@ from vidseek.memory.store.schema import (
     SCHEMA,
     SCHEMA_VERSION,
     VIDEO_TABLES,
+    add_missing_columns,
     detection_from_row,
     info_to_json,
     marks,
@@ -54,6 +55,7 @@ _CHUNK = 500  # ids per ``IN (...)``: well under SQLite's variable limit
 
 def _create_schema(db: sqlite3.Connection) -> None:
     db.executescript(SCHEMA)
+    add_missing_columns(db)
     video_paths.backfill(db)
     if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -221,10 +223,18 @@ class MetadataStore:
     def upsert_timed_text(self, rows: Sequence[TimedText]) -> None:
         with self.write() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO timed_text (id, video_id, kind, start_s, end_s, text)"
-                " VALUES (?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO timed_text"
+                " (id, video_id, kind, start_s, end_s, text, unsure) VALUES (?,?,?,?,?,?,?)",
                 [
-                    (t.id, t.video_id, t.kind, float(t.start_s), float(t.end_s), t.text)
+                    (
+                        t.id,
+                        t.video_id,
+                        t.kind,
+                        float(t.start_s),
+                        float(t.end_s),
+                        t.text,
+                        json.dumps(list(t.unsure)),
+                    )
                     for t in rows
                 ],
             )

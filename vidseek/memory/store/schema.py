@@ -13,7 +13,8 @@ from vidseek.media.types import VideoInfo
 from vidseek.memory.store.records import StageRecord, VectorSpace, VideoRecord
 from vidseek.memory.types import DetectionRow, Segment, TimedText
 
-SCHEMA_VERSION = 2  # 2: video_paths (every known path of a video, by its exact bytes)
+SCHEMA_VERSION = 3  # 2: video_paths (every known path of a video, by its exact bytes)
+# 3: timed_text.unsure (a JSON list of the words the recognizer was unsure of)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS segments (
 CREATE INDEX IF NOT EXISTS segments_vgt ON segments(video_id, granularity, start_s);
 CREATE TABLE IF NOT EXISTS timed_text (
     id TEXT PRIMARY KEY, video_id TEXT NOT NULL, kind TEXT NOT NULL, start_s REAL NOT NULL,
-    end_s REAL NOT NULL, text TEXT NOT NULL
+    end_s REAL NOT NULL, text TEXT NOT NULL, unsure TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS timed_text_vkt ON timed_text(video_id, kind, start_s);
 CREATE TABLE IF NOT EXISTS detections (
@@ -123,8 +124,24 @@ def segment_from_row(row: sqlite3.Row) -> Segment:
     )
 
 
+def add_missing_columns(db: sqlite3.Connection) -> None:
+    """Columns added after a table was first made (``CREATE TABLE IF NOT EXISTS`` leaves an
+    older database's table as it was); their defaults read as "nothing known"."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(timed_text)")}
+    if "unsure" not in have:
+        db.execute("ALTER TABLE timed_text ADD COLUMN unsure TEXT NOT NULL DEFAULT '[]'")
+
+
 def timed_text_from_row(r: sqlite3.Row) -> TimedText:
-    return TimedText(r["id"], r["video_id"], r["start_s"], r["end_s"], r["text"], r["kind"])
+    return TimedText(
+        r["id"],
+        r["video_id"],
+        r["start_s"],
+        r["end_s"],
+        r["text"],
+        r["kind"],
+        unsure=tuple(json.loads(r["unsure"] or "[]")),
+    )
 
 
 def detection_from_row(r: sqlite3.Row) -> DetectionRow:

@@ -145,6 +145,7 @@ def merge_timed(rows: list[Any], gap_s: float) -> list[dict[str, Any]]:
                 g["start_s"] = min(g["start_s"], row.start_s)
                 g["end_s"] = max(g["end_s"], row.end_s)
                 g["n"] += 1
+                g["unsure"] = tuple(dict.fromkeys((*g["unsure"], *getattr(row, "unsure", ()))))
                 if len(key) > len(g["key"]):
                     g["key"], g["text"] = key, row.text
                 break
@@ -158,6 +159,7 @@ def merge_timed(rows: list[Any], gap_s: float) -> list[dict[str, Any]]:
                     "score": row.score,
                     "rank": rank,
                     "n": 1,
+                    "unsure": tuple(getattr(row, "unsure", ())),
                 }
             )
     return groups
@@ -200,6 +202,7 @@ class _TextSearch(Tool):
                 saw_pixels=self.kind == "screen_text",  # OCR reads pixels; speech is audio
                 why=f"{label} matching '{args.query}'",
                 detail=f"(read {g['n']} times)" if g["n"] > 1 else "",
+                unsure=g["unsure"],
             )
             for g in groups
         ]

@@ -352,3 +352,66 @@ def test_a_number_the_evidence_states_about_the_subject_beats_the_models_partial
     other = item('speech: "the access code for the north laboratory is now 7720"', 40.0)
     assert stated_number([sign, speech, other], "text", asked) is None
     assert stated_number([sign], "text", asked) is None
+
+
+# --- what the recognizer was unsure of ---------------------------------------------------------
+
+
+def test_an_answer_stated_only_in_words_heard_unclearly_is_not_top_confidence(settings) -> None:
+    """tiny.en heard "9 o'clock" as "8 o'clock" and scored the "8" 0.18: the option it states is
+    still the answer, but not at the top confidence. The same words heard clearly, or said again
+    clearly elsewhere, keep it."""
+    from vidseek.tools.builtin.finish import Finish
+    from vidseek.tools.builtin.search import SearchSpeech
+
+    said = [
+        (12.0, 15.5, "Welcome to the north laboratory."),
+        (40.0, 44.0, "Please be aware that today's fire drill starts at 8 o'clock."),
+        (300.0, 304.0, "Please be aware that today's fire drill starts at 8 o'clock."),
+    ]
+    q = "When does today's fire drill start?\n(A) 7 o'clock\n(B) 8 o'clock\n(C) 10 o'clock"
+    cases = (
+        ({1: ("8",), 2: ("8",)}, False),  # every saying unclear on the answer word
+        ({1: ("drill",), 2: ("drill",)}, True),  # unclear on a word the answer does not rest on
+        ({1: ("8",)}, True),  # said again, clearly
+        ({}, True),
+    )
+    for unsure, top in cases:
+        model = ScriptedModel(
+            [
+                answer_by_schema(
+                    key_info={"key_info": "fire drill", "queries": ["fire drill starts"]},
+                    selected={"selected": [1]},
+                )
+            ],
+            repeat_last=True,
+        )
+        index = FakeIndex(duration_s=400.0, transcript=said, unsure=unsure)
+        tools = {"search_speech": SearchSpeech(), "finish": Finish()}
+        agent, events = _agent(settings, model, tools=tools, index=index)
+        ans = agent.ask(q)
+        assert ans.choice == "B", (unsure, ans)
+        assert (ans.confidence >= TOP) == top, (unsure, ans.confidence)
+        thoughts = " ".join(str(e.data.get("text", "")) for e in events if e.kind == "thought")
+        assert ("heard unclearly ('8')" in thoughts) == (not top), thoughts
+
+
+def test_unclear_words_count_only_where_the_answer_rests_on_them() -> None:
+    from vidseek.agent.policies.chain_of_shot.answering import unclear_words
+
+    def item(text: str, unsure: list[str]) -> dict:
+        return {
+            "start_s": 0.0,
+            "end_s": 1.0,
+            "text": text,
+            "why": "",
+            "label": "",
+            "unsure": unsure,
+        }
+
+    code = item('speech: "the locker code is 3 -3 -9 -0"', ["3"])
+    assert unclear_words("3390", [code]) == ["3"]  # a digit inside a spoken code
+    assert unclear_words("the locker", [code]) == []
+    assert unclear_words("3390", [code, item('speech: "code 3390"', [])]) == []
+    assert unclear_words("3390", []) == []
+    assert unclear_words("Seville", [item('speech: "to reveal"', ["reveal"])]) == []

@@ -24,6 +24,7 @@ from vidseek.agent.policies.chain_of_shot.matching import (
     mentions,
     states,
     support,
+    tokens,
 )
 from vidseek.agent.run import RunContext
 from vidseek.prompts import render
@@ -273,6 +274,24 @@ def stated_number(items: Sequence[Item], key: Key, asked: str) -> tuple[str, lis
                 continue
             found.setdefault(token, []).append(i)
     return next(iter(found.items())) if len(found) == 1 else None
+
+
+def unclear_words(answer: str, supporting: Sequence[Item]) -> list[str]:
+    """The answer's words that every item stating it was heard unclearly (the recognizer gave
+    them a low probability: tiny.en's "8 o'clock" for a spoken "9 o'clock"); empty when one
+    supporting item holds them clearly. A digit counts inside a code ("3" of "3390")."""
+    said = tokens(answer)
+
+    def in_answer(word: str) -> bool:
+        return any(
+            t in said or (t.isdigit() and any(t in s for s in said if s.isdigit()))
+            for t in tokens(word)
+        )
+
+    per_item = [[w for w in it.get("unsure", []) if in_answer(w)] for it in supporting]
+    if not per_item or not all(per_item):
+        return []
+    return list(dict.fromkeys(w for words in per_item for w in words))
 
 
 def ground(

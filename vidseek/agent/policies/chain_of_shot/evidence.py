@@ -5,7 +5,7 @@ step (closer looks first, then the candidates). Tools are told apart by role, ne
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from vidseek.agent.state import ToolOutcome
 from vidseek.tools.findings import Finding, as_findings, brief, one_line, span_label
@@ -17,13 +17,15 @@ VERBATIM_KINDS = frozenset({"speech", "screen_text"})  # the video's exact words
 
 class Item(TypedDict):
     """A moment as the prompts list it: what the video says or shows there (``text``), the same
-    with its time (``label``), and why it is evidence."""
+    with its time (``label``), why it is evidence, and the words of it the recognizer heard
+    unclearly (``unsure``, speech only)."""
 
     start_s: float
     end_s: float
     text: str
     why: str
     label: str
+    unsure: NotRequired[list[str]]
 
 
 def _findings(r: ToolOutcome) -> list[Finding]:
@@ -76,6 +78,7 @@ def candidates(results: Sequence[ToolOutcome], question: str = "") -> list[Item]
                 "text": brief(f, 300),
                 "why": f.why or r["name"],
                 "label": "",
+                "unsure": list(f.unsure),
             }
             for f in _findings(r)
         ]
@@ -101,6 +104,8 @@ def candidates(results: Sequence[ToolOutcome], question: str = "") -> list[Item]
                 score.append(0.0)
             elif row["text"] not in merged[k]["text"] and len(merged[k]["text"]) < 500:
                 merged[k]["text"] += " | " + row["text"]
+                have = merged[k].setdefault("unsure", [])
+                have += [w for w in row.get("unsure", []) if w not in have]
             score[k] += 1.0 / (RRF_K + rank + 1)
             if rank == 0 and for_question:
                 pinned.add(k)

@@ -333,6 +333,13 @@ class ChainOfShotPolicy:
         else:
             answer, conf, picked = answering.open_answer(run, step, common, items, key, asked)
         spans = [items[i] for i in dict.fromkeys(picked) if 0 <= i < len(items)][:3]
+        unclear = [] if (when and not options) else answering.unclear_words(answer, spans)
+        if conf == 3 and unclear:  # stated, but only in words the recognizer was unsure of
+            conf = 2
+            heard = ", ".join(f"'{w}'" for w in unclear)
+            run.bus.emit(
+                "thought", step, text=f"The speech stating it was heard unclearly ({heard})."
+            )
         pol["draft_answer"] = answer
         pol["round"] = int(pol.get("round", 0)) + 1
         run.bus.emit("thought", step, text=f"Answer attempt: {answer} (confidence {conf}/3)")

@@ -361,7 +361,10 @@ def test_an_answer_stated_only_in_words_heard_unclearly_is_not_top_confidence(se
     """tiny.en heard "9 o'clock" as "8 o'clock" and scored the "8" 0.18: the option it states is
     still the answer, but not at the top confidence. The same words heard clearly, or said again
     clearly elsewhere, keep it."""
+    from vidseek.models.metadata import MetadataCaptioner
+    from vidseek.testing import FakeHub
     from vidseek.tools.builtin.finish import Finish
+    from vidseek.tools.builtin.look import CaptionRange
     from vidseek.tools.builtin.search import SearchSpeech
 
     said = [
@@ -386,8 +389,15 @@ def test_an_answer_stated_only_in_words_heard_unclearly_is_not_top_confidence(se
             ],
             repeat_last=True,
         )
-        index = FakeIndex(duration_s=400.0, transcript=said, unsure=unsure)
-        tools = {"search_speech": SearchSpeech(), "finish": Finish()}
+        # the closer look is the metadata captioner's caption of the moment, which restates the
+        # speech ("speech: '... at 8 o'clock'") without its doubt
+        hub = FakeHub(captioner=MetadataCaptioner())
+        index = FakeIndex(duration_s=400.0, transcript=said, unsure=unsure, models=hub)
+        tools = {
+            "search_speech": SearchSpeech(),
+            "caption_range": CaptionRange(),
+            "finish": Finish(),
+        }
         agent, events = _agent(settings, model, tools=tools, index=index)
         ans = agent.ask(q)
         assert ans.choice == "B", (unsure, ans)

@@ -122,8 +122,32 @@ def candidates(results: Sequence[ToolOutcome], question: str = "") -> list[Item]
     return out
 
 
+def unclear_speech(results: Sequence[ToolOutcome]) -> list[tuple[float, float, list[str]]]:
+    """(start, end, words) of every speech finding with words the recognizer heard unclearly,
+    from any call."""
+    return [
+        (f.start_s, f.end_s, list(f.unsure))
+        for r in results
+        if r.get("ok")
+        for f in _findings(r)
+        if f.kind == "speech" and f.unsure
+    ]
+
+
+def inherit_unclear(items: list[Item], heard: Sequence[tuple[float, float, list[str]]]) -> None:
+    """Text built from the speech (the metadata captioner's "speech: '...'", a scene summary)
+    repeats its words without their doubt: an item takes the unclear words of the speech heard
+    during its span, so a caption restating a misheard "8" is no clear witness of it."""
+    for it in items:
+        have = it.setdefault("unsure", [])
+        for start, end, words in heard:
+            if start < it["end_s"] and it["start_s"] < end:
+                have += [w for w in words if w not in have]
+
+
 def evidence_items(results: Sequence[ToolOutcome], question: str = "") -> list[Item]:
-    """What the answer step sees: the closer looks first, then the fused candidates."""
+    """What the answer step sees: the closer looks first, then the fused candidates; each with
+    the unclear words of the speech heard during it (``inherit_unclear``)."""
     items: list[Item] = []
     for r in _ok(results, "look"):
         found = _findings(r)
@@ -142,4 +166,6 @@ def evidence_items(results: Sequence[ToolOutcome], question: str = "") -> list[I
         )
     for c in candidates(results, question):
         items.append({**c, "why": c["text"]})
-    return items[: MAX_CANDIDATES + MAX_LOOKS]
+    items = items[: MAX_CANDIDATES + MAX_LOOKS]
+    inherit_unclear(items, unclear_speech(results))
+    return items

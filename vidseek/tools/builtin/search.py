@@ -145,7 +145,7 @@ def merge_timed(rows: list[Any], gap_s: float) -> list[dict[str, Any]]:
                 g["start_s"] = min(g["start_s"], row.start_s)
                 g["end_s"] = max(g["end_s"], row.end_s)
                 g["n"] += 1
-                g["unsure"] = tuple(dict.fromkeys((*g["unsure"], *getattr(row, "unsure", ()))))
+                g["unsure"] = tuple(dict.fromkeys((*g["unsure"], *row.unsure)))
                 if len(key) > len(g["key"]):
                     g["key"], g["text"] = key, row.text
                 break
@@ -159,7 +159,7 @@ def merge_timed(rows: list[Any], gap_s: float) -> list[dict[str, Any]]:
                     "score": row.score,
                     "rank": rank,
                     "n": 1,
-                    "unsure": tuple(getattr(row, "unsure", ())),
+                    "unsure": row.unsure,
                 }
             )
     return groups

@@ -78,7 +78,6 @@ def candidates(results: Sequence[ToolOutcome], question: str = "") -> list[Item]
                 "text": brief(f, 300),
                 "why": f.why or r["name"],
                 "label": "",
-                "unsure": list(f.unsure),
             }
             for f in _findings(r)
         ]
@@ -104,8 +103,6 @@ def candidates(results: Sequence[ToolOutcome], question: str = "") -> list[Item]
                 score.append(0.0)
             elif row["text"] not in merged[k]["text"] and len(merged[k]["text"]) < 500:
                 merged[k]["text"] += " | " + row["text"]
-                have = merged[k].setdefault("unsure", [])
-                have += [w for w in row.get("unsure", []) if w not in have]
             score[k] += 1.0 / (RRF_K + rank + 1)
             if rank == 0 and for_question:
                 pinned.add(k)
